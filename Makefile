@@ -1,0 +1,48 @@
+# Relais: `make run` to try the bot, `make test` to check everything. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_INTRA_OP_PARALLELISM_THREADS := 2
+export TF_INTER_OP_PARALLELISM_THREADS := 1
+export SANIC_WORKERS := 1
+export LOG_LEVEL := INFO
+export LOG_LEVEL_LIBRARIES := ERROR
+export PYTHONPATH := $(CURDIR)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup train run chat test bench lint clean
+
+help:
+	@echo "make run    set up, train if needed, serve the bot on localhost"
+	@echo "make test   set up, train if needed, run every check"
+	@echo "make chat   talk to the bot in the terminal"
+	@echo "make train  train the model if its inputs changed"
+	@echo "make bench  safety-net latency and triage throughput"
+
+setup: .venv/.installed
+
+.venv/.installed: requirements.lock scripts/setup-venv
+	@scripts/setup-venv
+
+train: setup
+	@scripts/train
+
+run: train
+	@scripts/run
+
+chat: train
+	@scripts/chat
+
+test: train
+	@scripts/test
+
+bench: train
+	@.venv/bin/python -m bench.safety_and_triage
+
+lint: setup
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+
+clean:
+	rm -rf results .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,83 @@
+"""`python -m bot.triage`: one message a line on stdin -> one JSON object a line on stdout.
+
+`{"text", "role", "intent", "confidence", "emergency", "lines"}` where `lines` are the helpline
+ids the bot would offer for that message alone. Uses the newest model in `models/`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.directory import Directory
+
+__all__ = ["ROLES", "main", "role_of", "triage_lines", "triage_record"]
+
+ROLES = ("victim", "witness", "parent", "emergency")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def role_of(intent: str | None) -> str:
+    return intent if intent in ROLES else "other"
+
+
+def _entity(parse: Mapping[str, Any], name: str) -> str | None:
+    for entity in parse.get("entities") or ():
+        if entity.get("entity") == name:
+            return str(entity.get("value"))
+    return None
+
+
+def triage_record(text: str, parse: Mapping[str, Any], directory: Directory) -> dict[str, Any]:
+    intent = parse.get("intent") or {}
+    name = intent.get("name")
+    role = role_of(name)
+    emergency = role == "emergency"
+    return {
+        "text": text,
+        "role": role,
+        "intent": name,
+        "confidence": round(float(intent.get("confidence") or 0.0), 4),
+        "emergency": emergency,
+        "lines": directory.lines_for(role, _entity(parse, "situation"), emergency),
+    }
+
+
+def triage_lines(
+    lines: Iterable[str],
+    parse: Callable[[str], Mapping[str, Any]],
+    directory: Directory,
+) -> Iterator[dict[str, Any]]:
+    for raw in lines:
+        text = raw.rstrip("\r\n")
+        if text.strip():
+            yield triage_record(text, parse(text), directory)
+
+
+def main(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    # Composition root: the only place in bot/ that reaches for the Rasa model loader.
+    from extensions.parser import NoModelError, load_latest_parser
+
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    models_dir = Path(os.environ.get("RELAIS_MODELS_DIR", ROOT / "models"))
+    try:
+        parse = load_latest_parser(models_dir)
+    except NoModelError as error:
+        sys.stderr.write(f"bot.triage: {error}\n")
+        return 2
+    directory = Directory.from_file()
+    for record in triage_lines(stdin, parse, directory):
+        stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

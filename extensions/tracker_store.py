@@ -1,0 +1,90 @@
+"""The tracker store: in memory by default, Redis with a TTL when `REDIS_URL` is set.
+
+It also carries out erasure: when a turn ran `action_restart` (what the `erase` rule does), the
+whole stored conversation is deleted instead of being saved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Restarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def erase_requested(tracker: DialogueStateTracker) -> bool:
+    """True when the latest turn restarted the conversation (the erase rule)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, Restarted):
+            return True
+        if isinstance(event, UserUttered):
+            return False
+    return False
+
+
+class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        host: str | None = None,
+        event_broker: EventBroker | None = None,
+        **kwargs: Any,
+    ) -> None:
+        settings = load_settings()
+        self._inner: TrackerStore
+        if settings.redis_url:
+            redis_host, port, db, password = settings.redis_host_port_db
+            self._inner = RedisTrackerStore(
+                domain or Domain.empty(),
+                host=redis_host,
+                port=port,
+                db=db,
+                password=password,
+                record_exp=settings.conversation_ttl,
+                key_prefix=settings.redis_key_prefix,
+                event_broker=event_broker,
+            )
+        else:
+            self._inner = InMemoryTrackerStore(domain or Domain.empty(), event_broker)
+        super().__init__(domain, event_broker)
+
+    @property
+    def domain(self) -> Domain:
+        return self._inner.domain
+
+    @domain.setter
+    def domain(self, domain: Domain | None) -> None:
+        self._inner.domain = domain
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if erase_requested(tracker):
+            await self.delete(tracker.sender_id)
+            logger.info("conversation.erased")
+            return
+        await self._inner.save(tracker)
+
+    async def delete(self, sender_id: str) -> None:
+        inner = self._inner
+        if isinstance(inner, RedisTrackerStore):
+            inner.red.delete(inner.key_prefix + sender_id)
+        elif isinstance(inner, InMemoryTrackerStore):
+            inner.store.pop(sender_id, None)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        return await self._inner.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        return await self._inner.retrieve_full_tracker(sender_id)
+
+    async def keys(self) -> Iterable[str]:
+        keys: Iterable[str] = await self._inner.keys()
+        return keys
