@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.directory import Directory
+from bot.logs import configure_logging
 
 __all__ = ["ROLES", "main", "role_of", "triage_lines", "triage_record"]
 
@@ -65,7 +66,7 @@ def main(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
 
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    configure_logging(logging.WARNING)
     models_dir = Path(os.environ.get("RELAIS_MODELS_DIR", ROOT / "models"))
     try:
         parse = load_latest_parser(models_dir)

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from bot.directory import Directory
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,3 +23,40 @@ def directory() -> Directory:
 def latest_model() -> Path | None:
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return models[-1] if models else None
+
+
+def load_agent(action_url: str) -> Agent:
+    """The newest trained model, in-process, with our tracker store and the given actions."""
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    from extensions.tracker_store import RelaisTrackerStore
+
+    model = latest_model()
+    if model is None:
+        pytest.fail("no trained model in models/: run `make train`")
+    return Agent.load(
+        str(model),
+        action_endpoint=EndpointConfig(url=action_url),
+        tracker_store=RelaisTrackerStore(),
+    )
+
+
+@pytest.fixture(scope="session")
+def live_agent() -> Iterator[Agent]:
+    """The trained model with a real action server process running our actions."""
+    from tests.servers import action_server
+
+    with action_server("actions") as url:
+        yield load_agent(url)
+
+
+async def turn(agent: Agent, text: str, sender: str | None = None) -> list[dict[str, Any]]:
+    """One turn through the never-silent wrapper, as the channels run it."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from channels.turn import run_turn
+
+    collector = CollectingOutputChannel()
+    message = UserMessage(text, collector, sender or uuid.uuid4().hex, input_channel="test")
+    return await run_turn(agent.handle_message, message, collector)

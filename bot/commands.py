@@ -1,0 +1,38 @@
+"""Channel commands (`/oubli`, `OUBLI`, `/start`...) mapped to intent payloads, from data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+__all__ = ["Commands", "default_commands_path", "load_commands"]
+
+
+def default_commands_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "commands.yml"
+
+
+class Commands:
+    def __init__(self, table: Mapping[str, str]) -> None:
+        self._table = {key.strip().casefold(): intent for key, intent in table.items()}
+
+    @classmethod
+    def from_file(cls, path: Path | None = None) -> Commands:
+        with open(path or default_commands_path(), encoding="utf-8") as handle:
+            return cls(yaml.safe_load(handle)["commands"])
+
+    def intent_for(self, text: str) -> str | None:
+        return self._table.get(text.strip().casefold())
+
+    def translate(self, text: str) -> str:
+        """The text Rasa should get: `/<intent>` for a command, the text itself otherwise."""
+        intent = self.intent_for(text)
+        return f"/{intent}" if intent else text
+
+
+@lru_cache(maxsize=1)
+def load_commands() -> Commands:
+    return Commands.from_file()

@@ -1,0 +1,1 @@
+"""Channel connectors: authenticate, translate, render. They never decide what to say."""

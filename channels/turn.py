@@ -1,0 +1,43 @@
+"""Runs one turn for a channel and never leaves the person without a reply.
+
+If the turn raises or produces nothing (model, action server, store down), the person gets the
+fail-safe text from `data/content/failsafe.yml`, which names the 3018 and the 112. The failure is
+logged as an event name and an error type, never with the message text or a stack trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot.content import load_content
+
+__all__ = ["failsafe_messages", "run_turn"]
+
+log = structlog.get_logger(__name__)
+
+
+def failsafe_messages(recipient_id: str) -> list[dict[str, Any]]:
+    return [{"recipient_id": recipient_id, "text": load_content().failsafe}]
+
+
+async def run_turn(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    message: UserMessage,
+    collector: CollectingOutputChannel,
+) -> list[dict[str, Any]]:
+    """The bot's messages for this turn; the fail-safe text when there are none."""
+    try:
+        await on_new_message(message)
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        log.error("turn.failed", channel=message.input_channel, error=type(error).__name__)
+    if not collector.messages:
+        log.warning("turn.failsafe", channel=message.input_channel)
+        return failsafe_messages(message.sender_id)
+    return list(collector.messages)
