@@ -60,3 +60,13 @@ async def turn(agent: Agent, text: str, sender: str | None = None) -> list[dict[
     collector = CollectingOutputChannel()
     message = UserMessage(text, collector, sender or uuid.uuid4().hex, input_channel="test")
     return await run_turn(agent.handle_message, message, collector)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redacted_logs() -> None:
+    """Tests log like production: INFO and above, redacted, never the message text."""
+    import logging
+
+    from bot.logs import configure_logging
+
+    configure_logging(logging.INFO)
