@@ -12,7 +12,7 @@ export LOG_LEVEL_LIBRARIES := ERROR
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup train run chat test bench lint clean
+.PHONY: help setup system-deps train run chat test bench lint telegram-webhook clean
 
 help:
 	@echo "make run    set up, train if needed, serve the bot on localhost"
@@ -20,6 +20,7 @@ help:
 	@echo "make chat   talk to the bot in the terminal"
 	@echo "make train  train the model if its inputs changed"
 	@echo "make bench  safety-net latency and triage throughput"
+	@echo "make telegram-webhook  register the Telegram webhook (needs the env, see README)"
 
 setup: .venv/.installed
 
@@ -35,8 +36,14 @@ run: train
 chat: train
 	@scripts/chat
 
-test: train
+system-deps:
+	@scripts/system-deps
+
+test: train system-deps
 	@scripts/test
+
+telegram-webhook: setup
+	@.venv/bin/python -m channels.telegram_setup
 
 bench: train
 	@.venv/bin/python -m bench.safety_and_triage

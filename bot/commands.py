@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,13 +16,19 @@ def default_commands_path() -> Path:
 
 
 class Commands:
-    def __init__(self, table: Mapping[str, str]) -> None:
+    def __init__(self, table: Mapping[str, str], sms_reserved: Iterable[str] = ()) -> None:
         self._table = {key.strip().casefold(): intent for key, intent in table.items()}
+        self._sms_reserved = frozenset(str(word).strip().casefold() for word in sms_reserved)
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> Commands:
         with open(path or default_commands_path(), encoding="utf-8") as handle:
-            return cls(yaml.safe_load(handle)["commands"])
+            data = yaml.safe_load(handle)
+        return cls(data["commands"], data.get("sms_reserved") or ())
+
+    def is_sms_reserved(self, text: str) -> bool:
+        """A keyword Twilio handles itself (STOP, HELP...): the bot must not answer it."""
+        return text.strip().casefold() in self._sms_reserved
 
     def intent_for(self, text: str) -> str | None:
         return self._table.get(text.strip().casefold())

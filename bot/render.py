@@ -113,6 +113,7 @@ class ChannelTexts:
     last_choice_separator: str
     list_max: int
     not_a_phone_before: tuple[str, ...]
+    non_text_reply: str  # to a sticker, photo, voice note or edited message
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> ChannelTexts:
@@ -127,6 +128,7 @@ class ChannelTexts:
             last_choice_separator=str(sms["last_choice_separator"]),
             list_max=int(sms["list_max"]),
             not_a_phone_before=tuple(str(word) for word in data["numbers"]["not_a_phone_before"]),
+            non_text_reply=str(data["non_text"]["reply"]),
         )
 
     def prompt(self, count: int) -> str:

@@ -22,6 +22,14 @@ class Settings:
     redis_url: str | None
     conversation_ttl: int  # seconds
     redis_key_prefix: str  # alphanumeric, or Redis silently ignores it in Rasa
+    pseudonym_key: bytes  # HMAC key for sender ids
+    telegram_bot_token: str | None = None
+    telegram_secret_token: str | None = None
+    telegram_api_base_url: str | None = None  # tests point PTB at a local fake Bot API
+    public_base_url: str | None = None  # the URL the outside world reaches (webhooks)
+    twilio_auth_token: str | None = None
+    webchat_allowed_origins: tuple[str, ...] = ()
+    webchat_rate_limit: int = 20  # messages per client per minute
 
     @property
     def redis_host_port_db(self) -> tuple[str, int, int, str | None]:
@@ -45,6 +53,23 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+DEMO_ORIGINS = ("http://127.0.0.1:5005", "http://localhost:5005")
+
+
+def _origins(env: Mapping[str, str], mode: str) -> tuple[str, ...]:
+    raw = env.get("WEBCHAT_ALLOWED_ORIGINS", "")
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        parsed = urlparse(origin)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path:
+            raise SettingsError(
+                f"WEBCHAT_ALLOWED_ORIGINS: {origin!r} is not an origin like https://example.org"
+            )
+    if not origins and mode == "production":
+        raise SettingsError("WEBCHAT_ALLOWED_ORIGINS is required in production")
+    return origins or DEMO_ORIGINS
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     mode = env.get("RELAIS_MODE", "demo")
@@ -56,8 +81,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     redis_url = env.get("REDIS_URL") or None
     if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss"):
         raise SettingsError("REDIS_URL must start with redis:// or rediss://")
+    key = env.get("PSEUDONYM_KEY", "")
+    if not key:
+        if mode == "production":
+            raise SettingsError("PSEUDONYM_KEY is required in production (a long random secret)")
+        key = "relais-demo-key-not-secret"  # demo only: local, in-memory, throwaway
+    if len(key) < 16:
+        raise SettingsError("PSEUDONYM_KEY must be at least 16 characters")
     return Settings(
         mode=mode,
+        pseudonym_key=key.encode(),
+        telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_secret_token=env.get("TELEGRAM_SECRET_TOKEN") or None,
+        telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
+        public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+        webchat_allowed_origins=_origins(env, mode),
+        webchat_rate_limit=_int(env, "WEBCHAT_RATE_LIMIT", 20),
         redis_url=redis_url,
         conversation_ttl=_int(env, "CONVERSATION_TTL", DEFAULT_TTL_SECONDS),
         redis_key_prefix=prefix,

@@ -1,7 +1,8 @@
 """Web chat connector: `POST /webhooks/webchat/webhook`, Rasa's REST shape, checked input.
 
 Request: JSON `{"sender": "<opaque client id>", "message": "..."}` from an allowed `Origin`.
-Response: `200` and a JSON list of `{"text": ..., "buttons": [{"title", "payload"}]}`.
+Response: `200` and a JSON list of `{"text", "buttons": [{"title", "payload"}], "links"}`
+(`bot.render.render_web`: links make the helplines' numbers `tel:` links in the widget).
 Refusals are short 4xx answers; a failing turn still answers with the fail-safe text.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -20,12 +22,30 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.commands import load_commands
-from channels.turn import run_turn
+from bot.privacy import pseudonymise
+from bot.ratelimit import FixedWindow
+from bot.render import render_web
+from bot.settings import Settings, load_settings
+from channels.turn import failsafe_messages, run_turn
 
 __all__ = ["WebChatInput"]
 
 log = structlog.get_logger(__name__)
 
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_FILES = {
+    "widget.js": ("widget.js", "text/javascript; charset=utf-8"),
+    "widget.css": ("widget.css", "text/css; charset=utf-8"),
+    "demo": ("demo.html", "text/html; charset=utf-8"),
+    "neutral": ("neutral.html", "text/html; charset=utf-8"),
+}
+# The widget and its pages load nothing from any other origin.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; img-src 'self' data:; frame-ancestors 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 MAX_BODY_BYTES = 4096
 MAX_MESSAGE_CHARS = 1000
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -43,7 +63,14 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
-        return cls()
+        return cls(load_settings())
+
+    def __init__(self, settings: Settings) -> None:
+        self._key = settings.pseudonym_key
+        self._origins = frozenset(settings.webchat_allowed_origins)
+        self._per_client = FixedWindow(settings.webchat_rate_limit, 60)
+        self._per_address = FixedWindow(settings.webchat_rate_limit * 5, 60)
+
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
@@ -53,40 +80,67 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        for route_name, (filename, content_type) in STATIC_FILES.items():
+            webhook.add_route(
+                _static_handler(filename, content_type),
+                f"/{route_name}",
+                methods=["GET"],
+                name=f"static_{route_name.replace('.', '_')}",
+            )
+
+        # CORS headers and the browser's preflight come from Rasa's CORS layer, started with
+        # `--cors` and the same allow-list (scripts/run); here every POST's Origin is checked.
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if len(request.body or b"") > MAX_BODY_BYTES:
-                return _refuse(413, "body too large")
-            if not (request.content_type or "").startswith("application/json"):
-                return _refuse(415, "content type must be application/json")
+            origin = request.headers.get("Origin", "")
+            if origin not in self._origins:
+                return _refuse(403, "origin not allowed")
             try:
-                payload = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
-                return _refuse(400, "body is not valid JSON")
-            if not isinstance(payload, dict):
-                return _refuse(400, "body must be a JSON object")
-            sender, text = payload.get("sender"), payload.get("message")
-            if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
-                return _refuse(400, "sender must be 8 to 64 letters, digits, - or _")
-            if not isinstance(text, str) or not text.strip():
-                return _refuse(400, "message must be a non-empty string")
-            if len(text) > MAX_MESSAGE_CHARS:
-                return _refuse(413, "message too long")
-            collector = CollectingOutputChannel()
-            text = load_commands().translate(text)
-            message = UserMessage(text, collector, sender, input_channel=self.name())
-            messages = await run_turn(on_new_message, message, collector)
-            return response.json([_public(m) for m in messages])
+                answer = await self._checked_turn(request, on_new_message)
+            except Exception as error:  # never a 500: the person gets the fail-safe text
+                log.error("webchat.failed", error=type(error).__name__)
+                answer = response.json(render_web(failsafe_messages("")))
+            return answer
 
         return webhook
 
+    async def _checked_turn(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        """Validates the request, rate-limits the client, runs the turn."""
+        if len(request.body or b"") > MAX_BODY_BYTES:
+            return _refuse(413, "body too large")
+        if not (request.content_type or "").startswith("application/json"):
+            return _refuse(415, "content type must be application/json")
+        try:
+            payload = json.loads(request.body or b"")
+        except (ValueError, UnicodeDecodeError):
+            return _refuse(400, "body is not valid JSON")
+        if not isinstance(payload, dict):
+            return _refuse(400, "body must be a JSON object")
+        client, text = payload.get("sender"), payload.get("message")
+        if not isinstance(client, str) or not SENDER_PATTERN.match(client):
+            return _refuse(400, "sender must be 8 to 64 letters, digits, - or _")
+        if not isinstance(text, str) or not text.strip():
+            return _refuse(400, "message must be a non-empty string")
+        if len(text) > MAX_MESSAGE_CHARS:
+            return _refuse(413, "message too long")
+        sender = pseudonymise(self._key, self.name(), client)
+        address = pseudonymise(self._key, "address", request.remote_addr or request.ip or "")
+        if not self._per_client.allow(sender) or not self._per_address.allow(address):
+            return _refuse(429, "too many messages, wait a minute")
+        collector = CollectingOutputChannel()
+        text = load_commands().translate(text)
+        message = UserMessage(text, collector, sender, input_channel=self.name())
+        messages = await run_turn(on_new_message, message, collector)
+        return response.json(render_web(messages))
 
-def _public(message: dict[str, Any]) -> dict[str, Any]:
-    """Only what the widget shows: text and buttons."""
-    out: dict[str, Any] = {"text": message.get("text", "")}
-    if message.get("buttons"):
-        out["buttons"] = [
-            {"title": b.get("title", ""), "payload": b.get("payload", "")}
-            for b in message["buttons"]
-        ]
-    return out
+
+def _static_handler(
+    filename: str, content_type: str
+) -> Callable[[Request], Coroutine[Any, Any, HTTPResponse]]:
+    async def serve(_: Request) -> HTTPResponse:
+        body = (STATIC_DIR / filename).read_bytes()
+        return response.raw(body, content_type=content_type, headers=SECURITY_HEADERS)
+
+    return serve

@@ -12,6 +12,8 @@ from bot.directory import Directory
 if TYPE_CHECKING:
     from rasa.core.agent import Agent
 
+    from tests.fake_telegram import FakeTelegram
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -70,3 +72,42 @@ def _redacted_logs() -> None:
     from bot.logs import configure_logging
 
     configure_logging(logging.INFO)
+
+
+TELEGRAM_TOKEN = "123456:TEST-token"
+TELEGRAM_SECRET = "test-secret-token-1234"
+TWILIO_TOKEN = "twilio-test-auth-token-0123456789"
+WEBCHAT_RATE_LIMIT = 30  # per client per minute (and 5x that per address)
+PUBLIC_BASE_URL = "https://relais.example.org"  # what Twilio signs; tests post to 127.0.0.1
+
+
+class Stack:
+    """The served bot: `rasa run` with our channels, a real action server, a fake Bot API."""
+
+    def __init__(self, url: str, telegram: FakeTelegram) -> None:
+        self.url = url
+        self.telegram = telegram
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    from tests.fake_telegram import FakeTelegram
+    from tests.servers import action_server, rasa_server
+
+    model = latest_model()
+    if model is None:
+        pytest.fail("no trained model in models/: run `make train`")
+    telegram = FakeTelegram().start()
+    env = {
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": telegram.url,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "WEBCHAT_RATE_LIMIT": str(WEBCHAT_RATE_LIMIT),
+    }
+    try:
+        with action_server("actions") as actions, rasa_server(actions, model, env) as url:
+            yield Stack(url, telegram)
+    finally:
+        telegram.stop()

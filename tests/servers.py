@@ -51,3 +51,36 @@ def action_server(package: str = "actions") -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextmanager
+def rasa_server(
+    action_url: str, model: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Starts `rasa run` with our credentials and endpoints; yields its base URL."""
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "ACTION_ENDPOINT_URL": action_url,
+        "LOG_LEVEL": "INFO",
+        "WEBCHAT_ALLOWED_ORIGINS": origin,
+        **(extra_env or {}),
+    }
+    command = [
+        sys.executable, "-m", "rasa", "run", "--model", str(model),
+        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--interface", "127.0.0.1", "--port", str(port), "--cors", origin,
+    ]  # fmt: skip
+    log_dir = ROOT / "tests" / ".artifacts"
+    log_dir.mkdir(exist_ok=True)
+    with open(log_dir / f"rasa-{port}.log", "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/", timeout=180)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)

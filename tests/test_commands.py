@@ -27,3 +27,13 @@ def test_commands_map_to_intents_the_domain_declares() -> None:
     table = yaml.safe_load((ROOT / "data" / "commands.yml").read_text(encoding="utf-8"))
     assert set(table["commands"].values()) <= intents
     assert Commands({"X": "erase"}).intent_for("x") == "erase"
+
+
+@pytest.mark.parametrize("keyword", ["STOP", "stop ", "Yes", "HELP", "ARRET"])
+def test_twilio_keywords_are_left_to_twilio(keyword: str) -> None:
+    assert load_commands().is_sms_reserved(keyword)
+
+
+@pytest.mark.parametrize("text", ["stop de m'insulter", "oui", "1"])
+def test_ordinary_sms_are_not_keywords(text: str) -> None:
+    assert not load_commands().is_sms_reserved(text)

@@ -192,6 +192,11 @@
 
   // ---- DOM helpers (no innerHTML anywhere) -----------------------------------------------
 
+  // The widget is position: fixed; never let focus() scroll the host page.
+  function focus(node) {
+    try { node.focus({ preventScroll: true }); } catch (e) { node.focus(); }
+  }
+
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (name) {
@@ -271,12 +276,16 @@
   let ui = null;
 
   function build() {
-    const stylesheet = el('link', {
-      rel: 'stylesheet',
-      href: new URL('widget.css', scriptUrl).href,
-      id: 'relais-widget-css'
-    });
-    document.head.appendChild(stylesheet);
+    // widget.css from the script's own origin; reused if the page already links it (demo page).
+    const cssHref = new URL('widget.css', scriptUrl).href;
+    let stylesheet = Array.prototype.filter.call(
+      document.querySelectorAll('link[rel="stylesheet"]'),
+      function (link) { return link.href === cssHref; })[0];
+    if (!stylesheet) {
+      stylesheet = el('link', { rel: 'stylesheet', href: cssHref });
+      document.head.appendChild(stylesheet);
+    }
+    if (!stylesheet.id) stylesheet.id = 'relais-widget-css';
 
     const launcher = el('button', {
       type: 'button',
@@ -363,7 +372,8 @@
       hidden: true
     }, [header, emergency, scroller, form, note]);
 
-    const root = el('div', { id: 'relais-widget', class: 'relais-root', lang: 'fr' }, [panel, launcher]);
+    // Hidden until widget.css has loaded, so the page never shows it unstyled.
+    const root = el('div', { id: 'relais-widget', class: 'relais-root', lang: 'fr', hidden: true }, [panel, launcher]);
     document.body.appendChild(root);
 
     ui = { root: root, launcher: launcher, panel: panel, quit: quit, close: close, log: log,
@@ -406,7 +416,7 @@
           group.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
           saveHistory();
           deliver(button.payload, button.title);
-          if (ui) ui.input.focus();
+          if (ui) focus(ui.input);
         });
         group.appendChild(node);
       });
@@ -508,10 +518,10 @@
     if (open) {
       ui.panel.setAttribute('aria-modal', window.matchMedia(SMALL_SCREEN).matches ? 'true' : 'false');
       scrollToEnd();
-      if (!keepFocus) ui.input.focus();
+      if (!keepFocus) focus(ui.input);
       if (!history.length && START_MESSAGE && !busy) deliver(START_MESSAGE, null);
     } else if (!keepFocus) {
-      ui.launcher.focus();
+      focus(ui.launcher);
     }
   }
 
@@ -561,10 +571,10 @@
     const last = focusable[focusable.length - 1];
     if (event.shiftKey && document.activeElement === first) {
       event.preventDefault();
-      last.focus();
+      focus(last);
     } else if (!event.shiftKey && document.activeElement === last) {
       event.preventDefault();
-      first.focus();
+      focus(first);
     }
   }
 
@@ -582,7 +592,17 @@
     history = loadHistory();
     build();
     history.forEach(renderEntry);
-    if (wantsOpen()) setOpen(true);
+    let shown = false;
+    function show() {
+      if (shown || quitting) return;
+      shown = true;
+      ui.root.hidden = false;
+      if (wantsOpen()) setOpen(true);
+    }
+    ui.stylesheet.addEventListener('load', show);
+    ui.stylesheet.addEventListener('error', show); // unstyled but usable beats invisible
+    setTimeout(show, 4000);
+    if (ui.stylesheet.sheet) show();
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);

@@ -1,0 +1,134 @@
+"""SMS connector (Twilio): `POST /webhooks/sms/webhook`, authenticated by `X-Twilio-Signature`.
+
+The signature is checked with Twilio's own `RequestValidator` against the PUBLIC webhook URL from
+settings (`PUBLIC_BASE_URL`), not the URL of the request, which is wrong behind a proxy. Retried
+deliveries (same `MessageSid`) are answered once. Replies go back as TwiML in the response, one
+SMS of at most 3 segments with a numbered menu instead of buttons; a reply "2" maps back to the
+second button of the previous turn. Keywords Twilio handles itself (STOP, HELP...) get no reply.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.commands import load_commands
+from bot.content import load_content
+from bot.dedup import SeenIds
+from bot.privacy import pseudonymise
+from bot.render import render_sms
+from bot.settings import Settings, SettingsError, load_settings
+from channels.turn import run_turn
+
+__all__ = ["SmsInput"]
+
+log = structlog.get_logger(__name__)
+
+WEBHOOK_PATH = "/webhooks/sms/webhook"
+MAX_BODY_BYTES = 16 * 1024
+MAX_MESSAGE_CHARS = 1600
+
+
+def _refuse(status: int, reason: str) -> HTTPResponse:
+    log.info("sms.refused", status=status, reason=reason)
+    return response.json({"error": reason}, status=status)
+
+
+def _twiml(text: str | None) -> HTTPResponse:
+    reply = MessagingResponse()
+    if text:
+        reply.message(text)
+    return response.text(str(reply), content_type="application/xml")
+
+
+class SmsInput(InputChannel):  # type: ignore[misc]
+    @classmethod
+    def name(cls) -> str:
+        return "sms"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SmsInput:
+        settings = load_settings()
+        configured = bool(settings.twilio_auth_token and settings.public_base_url)
+        if not configured and settings.mode == "production":
+            raise SettingsError("the sms channel needs TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL")
+        if not configured:
+            log.info("sms.disabled", reason="TWILIO_AUTH_TOKEN or PUBLIC_BASE_URL not set")
+        return cls(settings)
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._seen = SeenIds()
+        self._menus: dict[str, dict[str, str]] = {}  # sender -> "1" -> payload of the last turn
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        module = inspect.getmodule(self)
+        webhook = Blueprint("sms_webhook", module.__name__ if module else None)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            token, base = self._settings.twilio_auth_token, self._settings.public_base_url
+            if not token or not base:
+                return _refuse(503, "sms is not configured on this server")
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return _refuse(413, "body too large")
+            content_type = request.content_type or ""
+            if not content_type.startswith("application/x-www-form-urlencoded"):
+                return _refuse(415, "content type must be application/x-www-form-urlencoded")
+            try:
+                form = {key: values[0] for key, values in request.form.items() if values}
+            except (ValueError, UnicodeDecodeError):
+                return _refuse(400, "body is not a valid form")
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not signature or not RequestValidator(token).validate(
+                base + WEBHOOK_PATH, form, signature
+            ):
+                return _refuse(403, "missing or wrong Twilio signature")
+            body, sender_number, sid = form.get("Body"), form.get("From"), form.get("MessageSid")
+            if body is None or not sender_number or not sid:
+                return _refuse(400, "Body, From and MessageSid are required")
+            if len(body) > MAX_MESSAGE_CHARS:
+                return _refuse(413, "message too long")
+            if not self._seen.first_time(f"sms:{sid}"):
+                log.info("sms.duplicate")
+                return _twiml(None)
+            if load_commands().is_sms_reserved(body):
+                log.info("sms.reserved_keyword")
+                return _twiml(None)
+            sender = pseudonymise(self._settings.pseudonym_key, self.name(), sender_number)
+            try:
+                return await self._turn(sender, body, on_new_message)
+            except Exception as error:  # never a 500: the person gets the fail-safe text
+                log.error("sms.failed", error=type(error).__name__)
+                return _twiml(load_content().failsafe)
+
+        return webhook
+
+    async def _turn(
+        self, sender: str, body: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        text = self._menus.get(sender, {}).get(body.strip().rstrip(".)").strip())
+        if text is None:
+            text = load_commands().translate(body) if body.strip() else body
+        collector = CollectingOutputChannel()
+        message = UserMessage(text, collector, sender, input_channel=self.name())
+        replies = await run_turn(on_new_message, message, collector)
+        reply = render_sms(replies)
+        if reply.menu:
+            self._menus[sender] = dict(reply.menu)
+        else:
+            self._menus.pop(sender, None)
+        return _twiml(reply.text)

@@ -1,0 +1,205 @@
+"""Telegram connector: `POST /webhooks/telegram/webhook`, authenticated by the secret token.
+
+Telegram sends every update with `X-Telegram-Bot-Api-Secret-Token` (set with `setWebhook`, see
+`make telegram-webhook`); anything else is refused with 401. Retried updates (same `update_id`)
+are answered once. Text, button presses (`callback_query`, answered so the spinner stops),
+`/start` and `/oubli` go to Rasa; stickers, photos, voice notes and edited messages get a short
+text. Replies go out through python-telegram-bot's `Bot` (one per process); if sending fails,
+the fail-safe text goes back in the webhook response itself, as a `sendMessage` method call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import inspect
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import TelegramError
+
+from bot.commands import load_commands
+from bot.content import load_content
+from bot.dedup import SeenIds
+from bot.privacy import pseudonymise
+from bot.render import TelegramMessage, default_codec, load_channel_texts, render_telegram
+from bot.settings import Settings, SettingsError, load_settings
+from channels.turn import run_turn
+
+__all__ = ["TelegramInput"]
+
+log = structlog.get_logger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY_BYTES = 64 * 1024
+NON_TEXT_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
+                  "animation", "location", "contact")  # fmt: skip
+
+
+def _refuse(status: int, reason: str) -> HTTPResponse:
+    log.info("telegram.refused", status=status, reason=reason)
+    return response.json({"error": reason}, status=status)
+
+
+def _failsafe_call(chat: int) -> HTTPResponse:
+    """Last resort: Telegram accepts one method call as the webhook's response body."""
+    return response.json(
+        {"method": "sendMessage", "chat_id": chat, "text": load_content().failsafe}
+    )
+
+
+def _markup(message: TelegramMessage) -> InlineKeyboardMarkup | None:
+    if not message.keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(title, callback_data=data) for title, data in row]
+         for row in message.keyboard]
+    )  # fmt: skip
+
+
+class TelegramInput(InputChannel):  # type: ignore[misc]
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
+        settings = load_settings()
+        configured = bool(settings.telegram_bot_token and settings.telegram_secret_token)
+        if not configured and settings.mode == "production":
+            raise SettingsError(
+                "the telegram channel needs TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN"
+            )
+        if not configured:
+            log.info("telegram.disabled", reason="TELEGRAM_BOT_TOKEN or secret not set")
+        return cls(settings)
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._seen = SeenIds()
+        self._bot: Bot | None = None
+        self._bot_lock = asyncio.Lock()
+
+    async def bot(self) -> Bot:
+        """The process's one `Bot`, created and initialised on first use."""
+        async with self._bot_lock:
+            if self._bot is None:
+                kwargs: dict[str, Any] = {}
+                if self._settings.telegram_api_base_url:
+                    base = self._settings.telegram_api_base_url.rstrip("/")
+                    kwargs = {"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"}
+                bot = Bot(str(self._settings.telegram_bot_token), **kwargs)
+                await bot.initialize()
+                self._bot = bot
+            return self._bot
+
+    def _authentic(self, request: Request) -> bool:
+        given = request.headers.get(SECRET_HEADER, "")
+        expected = str(self._settings.telegram_secret_token)
+        return hmac.compare_digest(given.encode(), expected.encode())
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        module = inspect.getmodule(self)
+        webhook = Blueprint("telegram_webhook", module.__name__ if module else None)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not (self._settings.telegram_bot_token and self._settings.telegram_secret_token):
+                return _refuse(503, "telegram is not configured on this server")
+            if not self._authentic(request):
+                return _refuse(401, "missing or wrong secret token")
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return _refuse(413, "body too large")
+            try:
+                update = json.loads(request.body or b"")
+            except (ValueError, UnicodeDecodeError):
+                return _refuse(400, "body is not valid JSON")
+            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+                return _refuse(400, "not a Telegram update")
+            if not self._seen.first_time(f"tg:{update['update_id']}"):
+                log.info("telegram.duplicate")
+                return response.json({"status": "duplicate"})
+            try:
+                return await self._handle(update, on_new_message)
+            except Exception as error:  # never a 500: answer with the fail-safe text
+                log.error("telegram.failed", error=type(error).__name__)
+                return self._failsafe_response(update)
+
+        return webhook
+
+    async def _handle(
+        self, update: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        callback = update.get("callback_query")
+        message = update.get("message")
+        if isinstance(callback, dict):
+            chat = ((callback.get("message") or {}).get("chat") or {}).get("id")
+            data = callback.get("data")
+            text = default_codec().decode(data) if isinstance(data, str) else None
+            await self._answer_callback(callback.get("id"))
+        elif isinstance(message, dict):
+            chat = (message.get("chat") or {}).get("id")
+            text = message.get("text") if isinstance(message.get("text"), str) else None
+            if text is None and any(kind in message for kind in NON_TEXT_KINDS):
+                return await self._send_plain(chat, load_channel_texts().non_text_reply)
+        elif isinstance(update.get("edited_message"), dict):
+            chat = (update["edited_message"].get("chat") or {}).get("id")
+            return await self._send_plain(chat, load_channel_texts().non_text_reply)
+        else:
+            log.info("telegram.ignored", kind="other_update")
+            return response.json({"status": "ignored"})
+        if not isinstance(chat, int):
+            return _refuse(400, "update without a chat id")
+        if not text or not text.strip():
+            return await self._send_plain(chat, load_channel_texts().non_text_reply)
+        sender = pseudonymise(self._settings.pseudonym_key, self.name(), str(chat))
+        collector = CollectingOutputChannel()
+        user_message = UserMessage(
+            load_commands().translate(text), collector, sender, input_channel=self.name()
+        )
+        replies = await run_turn(on_new_message, user_message, collector)
+        return await self._send(chat, render_telegram(replies))
+
+    @staticmethod
+    def _failsafe_response(update: dict[str, Any]) -> HTTPResponse:
+        for key in ("message", "edited_message", "callback_query"):
+            item = update.get(key)
+            if isinstance(item, dict):
+                chat = ((item.get("message") or item).get("chat") or {}).get("id")
+                if isinstance(chat, int):
+                    return _failsafe_call(chat)
+        return response.json({"status": "error"})
+
+    async def _answer_callback(self, callback_id: Any) -> None:
+        if not isinstance(callback_id, str):
+            return
+        try:
+            await (await self.bot()).answer_callback_query(callback_id)
+        except TelegramError as error:
+            log.warning("telegram.answer_callback_failed", error=type(error).__name__)
+
+    async def _send_plain(self, chat: Any, text: str) -> HTTPResponse:
+        if not isinstance(chat, int):
+            return _refuse(400, "update without a chat id")
+        return await self._send(chat, [TelegramMessage(text, [])])
+
+    async def _send(self, chat: int, messages: list[TelegramMessage]) -> HTTPResponse:
+        try:
+            bot = await self.bot()
+            for message in messages:
+                await bot.send_message(chat, message.text, reply_markup=_markup(message))
+        except (TelegramError, OSError) as error:
+            log.error("telegram.send_failed", error=type(error).__name__)
+            return _failsafe_call(chat)
+        return response.json({"status": "ok"})

@@ -1,0 +1,112 @@
+"""The SMS connector through the real Rasa HTTP server, with real Twilio signatures."""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+
+import httpx
+import pytest
+from twilio.request_validator import RequestValidator
+
+from bot.sms import sms_segments
+from tests.conftest import PUBLIC_BASE_URL, TWILIO_TOKEN, Stack
+
+pytestmark = pytest.mark.model
+
+PUBLIC_URL = PUBLIC_BASE_URL + "/webhooks/sms/webhook"
+
+
+def phone() -> str:
+    return f"+336{random.randrange(10**7, 10**8)}"
+
+
+def form(body: str | None, sender: str, sid: str | None = None) -> dict[str, str]:
+    data = {"From": sender, "To": "+33700000000", "MessageSid": sid or "SM" + uuid.uuid4().hex}
+    if body is not None:
+        data["Body"] = body
+    return data
+
+
+def post(stack: Stack, data: dict[str, str], signature: str | None = None) -> httpx.Response:
+    if signature is None:
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_URL, data)
+    return httpx.post(
+        f"{stack.url}/webhooks/sms/webhook",
+        data=data,
+        headers={"X-Twilio-Signature": signature},
+        timeout=60,
+    )
+
+
+def message_text(reply: httpx.Response) -> str:
+    found = re.search(r"<Message>(.*)</Message>", reply.text, re.S)
+    return found.group(1) if found else ""
+
+
+def test_a_signed_sms_gets_a_twiml_reply_with_the_3018(stack: Stack) -> None:
+    reply = post(stack, form("on m'insulte sur snap", phone()))
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("application/xml")
+    text = message_text(reply)
+    assert "3018" in text
+    assert sms_segments(text)[1] <= 3
+
+
+def test_a_forged_or_unsigned_sms_is_refused(stack: Stack) -> None:
+    data = form("salut", phone())
+    assert post(stack, data, signature="").status_code == 403
+    assert post(stack, data, signature="bm90LWEtc2lnbmF0dXJl").status_code == 403
+    signed_for_other_url = RequestValidator(TWILIO_TOKEN).compute_signature(
+        "https://evil.example.org/webhooks/sms/webhook", data
+    )
+    assert post(stack, data, signature=signed_for_other_url).status_code == 403
+    signed_with_other_token = RequestValidator("other-token").compute_signature(PUBLIC_URL, data)
+    assert post(stack, data, signature=signed_with_other_token).status_code == 403
+
+
+def test_a_replayed_message_sid_is_answered_once(stack: Stack) -> None:
+    data = form("bonjour", phone(), sid="SM" + uuid.uuid4().hex)
+    first = post(stack, data)
+    assert first.status_code == 200 and message_text(first)
+    again = post(stack, data)
+    assert again.status_code == 200 and message_text(again) == ""
+
+
+def test_buttons_become_a_numbered_menu_and_a_number_picks_the_button(stack: Stack) -> None:
+    sender = phone()
+    greeting = message_text(post(stack, form("bonjour", sender)))
+    assert "1 " in greeting and "3" in greeting
+    picked = message_text(post(stack, form("1", sender)))  # "Pour moi" / "On s'en prend a moi"
+    assert "3018" in picked
+
+
+def test_danger_gets_112_and_3114_within_three_segments(stack: Stack) -> None:
+    text = message_text(post(stack, form("jveux me tuer", phone())))
+    assert "112" in text and "3114" in text and "114" in text
+    assert sms_segments(text)[1] <= 3
+
+
+def test_oubli_erases_and_stop_gets_no_reply(stack: Stack) -> None:
+    sender = phone()
+    post(stack, form("on m'insulte", sender))
+    assert "effac" in message_text(post(stack, form("OUBLI", sender)))
+    assert message_text(post(stack, form("STOP", sender))) == ""
+
+
+@pytest.mark.parametrize("missing", ["Body", "From", "MessageSid"])
+def test_a_missing_field_gets_a_400(stack: Stack, missing: str) -> None:
+    data = form("salut", phone())
+    data.pop(missing)
+    assert post(stack, data).status_code == 400
+
+
+def test_a_wrong_content_type_gets_a_415(stack: Stack) -> None:
+    reply = httpx.post(
+        f"{stack.url}/webhooks/sms/webhook",
+        json={"Body": "salut"},
+        headers={"X-Twilio-Signature": "x"},
+        timeout=30,
+    )
+    assert reply.status_code == 415
