@@ -64,8 +64,10 @@ def route(state: FlowState, content: Content) -> Turn:
     elif state.kit_role != state.role:
         intro = (Say("utter_role_changed"),)
     kit = content.kit(state.role, state.situation)
-    if kit is None:
-        return Turn((*intro, Say("utter_ask_situation")), {"kit_role": state.role})
+    if kit is None:  # no situation yet, or one the model made up: ask it
+        return Turn(
+            (*intro, Say("utter_ask_situation")), {"kit_role": state.role, "situation": None}
+        )
     return Turn((*intro, _step(kit, 0)), {"kit_role": state.role, "kit_step": 0})
 
 

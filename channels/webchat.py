@@ -71,7 +71,6 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
         self._per_client = FixedWindow(settings.webchat_rate_limit, 60)
         self._per_address = FixedWindow(settings.webchat_rate_limit * 5, 60)
 
-
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
         webhook = Blueprint("webchat_webhook", module.__name__ if module else None)

@@ -26,7 +26,13 @@ def test_a_victim_without_situation_gets_the_3018_then_the_situation_question(
 ) -> None:
     turn = route(FlowState(role="victim"), content)
     assert responses(turn) == ["utter_victim_first", "utter_ask_situation"]
-    assert turn.slots == {"kit_role": "victim"}
+    assert turn.slots == {"kit_role": "victim", "situation": None}
+
+
+def test_a_situation_the_model_made_up_is_dropped_and_asked(content: Content) -> None:
+    turn = route(FlowState(role="victim", situation="minsulte"), content)
+    assert responses(turn) == ["utter_victim_first", "utter_ask_situation"]
+    assert turn.slots["situation"] is None
 
 
 def test_a_parent_with_a_situation_gets_the_first_kit_step(content: Content) -> None:

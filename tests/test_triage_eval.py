@@ -105,7 +105,10 @@ def test_eval_metrics_meet_the_targets(triage_output: list[dict[str, object]]) -
             f" {int(m['support']):>4}"
         )
     lines.append(f"macro-F1 {macro_f1:.3f} on {len(pairs)} messages")
-    print("\n" + "\n".join(lines))
+    report = "\n".join(lines) + "\n"
+    print("\n" + report)
+    (ROOT / "results").mkdir(exist_ok=True)
+    (ROOT / "results" / "triage_eval.txt").write_text(report, encoding="utf-8")
     missed = [i for i, (e, p) in enumerate(pairs) if e == "emergency" and p != "emergency"]
     # Line numbers only (the eval file is ours, but keep the habit: no message text in output).
     assert missed == [], f"emergency messages missed at eval rows {[i + 2 for i in missed]}"

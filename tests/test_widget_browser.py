@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -17,6 +18,7 @@ from tests.conftest import Stack
 
 pytestmark = pytest.mark.model
 
+ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--headless=new",
@@ -32,6 +34,7 @@ ARGS = [
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
@@ -60,6 +63,8 @@ def test_a_reader_talks_to_the_bot_then_quits_fast(
     expect(bot.filter(has_text="3018").first).to_be_visible(timeout=30_000)
     expect(page.locator('.relais-msg-bot a[href="tel:3018"]').first).to_be_visible()
 
+    # What a reader sees at this size (docs/ holds a reviewed copy of these).
+    page.screenshot(path=str(ARTIFACTS / f"widget-{width}.png"))
     count = bot.count()
     page.locator("button.relais-button:not([disabled])").first.click()
     expect(bot).to_have_count(count + 1, timeout=30_000)
