@@ -26,7 +26,8 @@ from bot.content import load_content
 from bot.dedup import SeenIds
 from bot.privacy import pseudonymise
 from bot.render import render_sms
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, load_settings
+from channels.common import refuse, require_secrets
 from channels.turn import run_turn
 
 __all__ = ["SmsInput"]
@@ -36,11 +37,6 @@ log = structlog.get_logger(__name__)
 WEBHOOK_PATH = "/webhooks/sms/webhook"
 MAX_BODY_BYTES = 16 * 1024
 MAX_MESSAGE_CHARS = 1600
-
-
-def _refuse(status: int, reason: str) -> HTTPResponse:
-    log.info("sms.refused", status=status, reason=reason)
-    return response.json({"error": reason}, status=status)
 
 
 def _twiml(text: str | None) -> HTTPResponse:
@@ -59,10 +55,7 @@ class SmsInput(InputChannel):  # type: ignore[misc]
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SmsInput:
         settings = load_settings()
         configured = bool(settings.twilio_auth_token and settings.public_base_url)
-        if not configured and settings.mode == "production":
-            raise SettingsError("the sms channel needs TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL")
-        if not configured:
-            log.info("sms.disabled", reason="TWILIO_AUTH_TOKEN or PUBLIC_BASE_URL not set")
+        require_secrets("sms", settings, configured, "TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL")
         return cls(settings)
 
     def __init__(self, settings: Settings) -> None:
@@ -82,26 +75,26 @@ class SmsInput(InputChannel):  # type: ignore[misc]
         async def receive(request: Request) -> HTTPResponse:
             token, base = self._settings.twilio_auth_token, self._settings.public_base_url
             if not token or not base:
-                return _refuse(503, "sms is not configured on this server")
+                return refuse("sms", 503, "sms is not configured on this server")
             if len(request.body or b"") > MAX_BODY_BYTES:
-                return _refuse(413, "body too large")
+                return refuse("sms", 413, "body too large")
             content_type = request.content_type or ""
             if not content_type.startswith("application/x-www-form-urlencoded"):
-                return _refuse(415, "content type must be application/x-www-form-urlencoded")
+                return refuse("sms", 415, "content type must be application/x-www-form-urlencoded")
             try:
                 form = {key: values[0] for key, values in request.form.items() if values}
             except (ValueError, UnicodeDecodeError):
-                return _refuse(400, "body is not a valid form")
+                return refuse("sms", 400, "body is not a valid form")
             signature = request.headers.get("X-Twilio-Signature", "")
             if not signature or not RequestValidator(token).validate(
                 base + WEBHOOK_PATH, form, signature
             ):
-                return _refuse(403, "missing or wrong Twilio signature")
+                return refuse("sms", 403, "missing or wrong Twilio signature")
             body, sender_number, sid = form.get("Body"), form.get("From"), form.get("MessageSid")
             if body is None or not sender_number or not sid:
-                return _refuse(400, "Body, From and MessageSid are required")
+                return refuse("sms", 400, "Body, From and MessageSid are required")
             if len(body) > MAX_MESSAGE_CHARS:
-                return _refuse(413, "message too long")
+                return refuse("sms", 413, "message too long")
             if not self._seen.first_time(f"sms:{sid}"):
                 log.info("sms.duplicate")
                 return _twiml(None)

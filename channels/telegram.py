@@ -30,7 +30,8 @@ from bot.content import load_content
 from bot.dedup import SeenIds
 from bot.privacy import pseudonymise
 from bot.render import TelegramMessage, default_codec, load_channel_texts, render_telegram
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, load_settings
+from channels.common import refuse, require_secrets
 from channels.turn import run_turn
 
 __all__ = ["TelegramInput"]
@@ -41,11 +42,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 64 * 1024
 NON_TEXT_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
                   "animation", "location", "contact")  # fmt: skip
-
-
-def _refuse(status: int, reason: str) -> HTTPResponse:
-    log.info("telegram.refused", status=status, reason=reason)
-    return response.json({"error": reason}, status=status)
 
 
 def _failsafe_call(chat: int) -> HTTPResponse:
@@ -73,12 +69,9 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
         settings = load_settings()
         configured = bool(settings.telegram_bot_token and settings.telegram_secret_token)
-        if not configured and settings.mode == "production":
-            raise SettingsError(
-                "the telegram channel needs TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN"
-            )
-        if not configured:
-            log.info("telegram.disabled", reason="TELEGRAM_BOT_TOKEN or secret not set")
+        require_secrets(
+            "telegram", settings, configured, "TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN"
+        )
         return cls(settings)
 
     def __init__(self, settings: Settings) -> None:
@@ -116,17 +109,17 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if not (self._settings.telegram_bot_token and self._settings.telegram_secret_token):
-                return _refuse(503, "telegram is not configured on this server")
+                return refuse("telegram", 503, "telegram is not configured on this server")
             if not self._authentic(request):
-                return _refuse(401, "missing or wrong secret token")
+                return refuse("telegram", 401, "missing or wrong secret token")
             if len(request.body or b"") > MAX_BODY_BYTES:
-                return _refuse(413, "body too large")
+                return refuse("telegram", 413, "body too large")
             try:
                 update = json.loads(request.body or b"")
             except (ValueError, UnicodeDecodeError):
-                return _refuse(400, "body is not valid JSON")
+                return refuse("telegram", 400, "body is not valid JSON")
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-                return _refuse(400, "not a Telegram update")
+                return refuse("telegram", 400, "not a Telegram update")
             if not self._seen.first_time(f"tg:{update['update_id']}"):
                 log.info("telegram.duplicate")
                 return response.json({"status": "duplicate"})
@@ -160,7 +153,7 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
             log.info("telegram.ignored", kind="other_update")
             return response.json({"status": "ignored"})
         if not isinstance(chat, int):
-            return _refuse(400, "update without a chat id")
+            return refuse("telegram", 400, "update without a chat id")
         if not text or not text.strip():
             return await self._send_plain(chat, load_channel_texts().non_text_reply)
         sender = pseudonymise(self._settings.pseudonym_key, self.name(), str(chat))
@@ -191,7 +184,7 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
 
     async def _send_plain(self, chat: Any, text: str) -> HTTPResponse:
         if not isinstance(chat, int):
-            return _refuse(400, "update without a chat id")
+            return refuse("telegram", 400, "update without a chat id")
         return await self._send(chat, [TelegramMessage(text, [])])
 
     async def _send(self, chat: int, messages: list[TelegramMessage]) -> HTTPResponse:

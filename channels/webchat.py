@@ -1,6 +1,7 @@
 """Web chat connector: `POST /webhooks/webchat/webhook`, Rasa's REST shape, checked input.
 
-Request: JSON `{"sender": "<opaque client id>", "message": "..."}` from an allowed `Origin`.
+Request: JSON `{"sender": "<opaque client id>", "message": "...", "id": "<optional message id>"}`
+from an allowed `Origin`; a retried request with the same `id` is answered once (then 409).
 Response: `200` and a JSON list of `{"text", "buttons": [{"title", "payload"}], "links"}`
 (`bot.render.render_web`: links make the helplines' numbers `tel:` links in the widget).
 Refusals are short 4xx answers; a failing turn still answers with the fail-safe text.
@@ -22,10 +23,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.commands import load_commands
+from bot.dedup import SeenIds
 from bot.privacy import pseudonymise
 from bot.ratelimit import FixedWindow
 from bot.render import render_web
 from bot.settings import Settings, load_settings
+from channels.common import refuse
 from channels.turn import failsafe_messages, run_turn
 
 __all__ = ["WebChatInput"]
@@ -51,11 +54,6 @@ MAX_MESSAGE_CHARS = 1000
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-def _refuse(status: int, reason: str) -> HTTPResponse:
-    log.info("webchat.refused", status=status, reason=reason)
-    return response.json({"error": reason}, status=status)
-
-
 class WebChatInput(InputChannel):  # type: ignore[misc]
     @classmethod
     def name(cls) -> str:
@@ -68,6 +66,7 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
     def __init__(self, settings: Settings) -> None:
         self._key = settings.pseudonym_key
         self._origins = frozenset(settings.webchat_allowed_origins)
+        self._seen = SeenIds()
         self._per_client = FixedWindow(settings.webchat_rate_limit, 60)
         self._per_address = FixedWindow(settings.webchat_rate_limit * 5, 60)
 
@@ -93,7 +92,7 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
         async def receive(request: Request) -> HTTPResponse:
             origin = request.headers.get("Origin", "")
             if origin not in self._origins:
-                return _refuse(403, "origin not allowed")
+                return refuse("webchat", 403, "origin not allowed")
             try:
                 answer = await self._checked_turn(request, on_new_message)
             except Exception as error:  # never a 500: the person gets the fail-safe text
@@ -108,26 +107,33 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
     ) -> HTTPResponse:
         """Validates the request, rate-limits the client, runs the turn."""
         if len(request.body or b"") > MAX_BODY_BYTES:
-            return _refuse(413, "body too large")
+            return refuse("webchat", 413, "body too large")
         if not (request.content_type or "").startswith("application/json"):
-            return _refuse(415, "content type must be application/json")
+            return refuse("webchat", 415, "content type must be application/json")
         try:
             payload = json.loads(request.body or b"")
         except (ValueError, UnicodeDecodeError):
-            return _refuse(400, "body is not valid JSON")
+            return refuse("webchat", 400, "body is not valid JSON")
         if not isinstance(payload, dict):
-            return _refuse(400, "body must be a JSON object")
+            return refuse("webchat", 400, "body must be a JSON object")
         client, text = payload.get("sender"), payload.get("message")
         if not isinstance(client, str) or not SENDER_PATTERN.match(client):
-            return _refuse(400, "sender must be 8 to 64 letters, digits, - or _")
+            return refuse("webchat", 400, "sender must be 8 to 64 letters, digits, - or _")
         if not isinstance(text, str) or not text.strip():
-            return _refuse(400, "message must be a non-empty string")
+            return refuse("webchat", 400, "message must be a non-empty string")
         if len(text) > MAX_MESSAGE_CHARS:
-            return _refuse(413, "message too long")
+            return refuse("webchat", 413, "message too long")
+        message_id = payload.get("id")
+        if message_id is not None and (
+            not isinstance(message_id, str) or not SENDER_PATTERN.match(message_id)
+        ):
+            return refuse("webchat", 400, "id must be 8 to 64 letters, digits, - or _")
         sender = pseudonymise(self._key, self.name(), client)
         address = pseudonymise(self._key, "address", request.remote_addr or request.ip or "")
         if not self._per_client.allow(sender) or not self._per_address.allow(address):
-            return _refuse(429, "too many messages, wait a minute")
+            return refuse("webchat", 429, "too many messages, wait a minute")
+        if message_id is not None and not self._seen.first_time(f"{sender}:{message_id}"):
+            return refuse("webchat", 409, "this message id was already answered")
         collector = CollectingOutputChannel()
         text = load_commands().translate(text)
         message = UserMessage(text, collector, sender, input_channel=self.name())

@@ -103,3 +103,10 @@ def test_a_client_sending_too_fast_is_slowed_down(base_url: str) -> None:
     ]
     assert statuses[:WEBCHAT_RATE_LIMIT] == [200] * WEBCHAT_RATE_LIMIT
     assert statuses[-1] == 429
+
+
+def test_a_replayed_message_id_is_answered_once(base_url: str) -> None:
+    body = {"sender": uuid.uuid4().hex, "message": "bonjour", "id": uuid.uuid4().hex}
+    assert post(base_url, body).status_code == 200
+    again = post(base_url, body)
+    assert again.status_code == 409 and again.json()["error"]

@@ -270,6 +270,7 @@
   let history = [];
   let sender = null;
   let busy = false;
+  const pending = []; // messages typed while a reply was on its way, in order
   let quitting = false;
   let controller = null;
   let lastEscape = 0;
@@ -385,9 +386,9 @@
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       const text = input.value.trim();
-      if (!text || busy) return;
+      if (!text) return;
       input.value = '';
-      deliver(text, text);
+      deliver(text, text); // queued if a reply is still on its way: nothing typed is lost
     });
     panel.addEventListener('keydown', trapFocus);
     document.addEventListener('keydown', onKeydown, true);
@@ -455,7 +456,13 @@
 
   // Sends `message`; shows `shown` as the user's bubble (nothing if null, for the start message).
   async function deliver(message, shown) {
-    if (busy || quitting) return;
+    if (quitting) return;
+    if (busy) {
+      // A message typed while the previous reply is on its way waits its turn, shown at once.
+      if (shown !== null) addEntry({ who: 'user', text: shown });
+      pending.push(message);
+      return;
+    }
     if (message.length > MAX_MESSAGE_CHARS || new TextEncoder().encode(message).length > MAX_BODY_BYTES - 200) {
       addEntry({ who: 'own', text: S.tooLong });
       return;
@@ -471,7 +478,7 @@
       const response = await fetch(ENDPOINT, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ sender: sender, message: message }),
+        body: JSON.stringify({ sender: sender, message: message, id: newSender() }), // id: a retried request is answered once
         credentials: 'omit',
         cache: 'no-store',
         referrerPolicy: 'strict-origin',
@@ -487,19 +494,14 @@
     }
     if (quitting) return;
     setBusy(false);
-    if (refusedAsTooLong) {
-      addEntry({ who: 'own', text: S.tooLong });
-      return;
-    }
     const shownReplies = Array.isArray(replies) ? replies.map(function (reply) {
       if (!reply || typeof reply !== 'object') return null;
       return cleanEntry({ who: 'bot', text: reply.text, buttons: reply.buttons, links: reply.links });
     }).filter(Boolean) : [];
-    if (!shownReplies.length) {
-      failsafe(); // never leave the person without an answer
-      return;
-    }
-    shownReplies.forEach(addEntry);
+    if (refusedAsTooLong) addEntry({ who: 'own', text: S.tooLong });
+    else if (!shownReplies.length) failsafe(); // never leave the person without an answer
+    else shownReplies.forEach(addEntry);
+    if (pending.length) deliver(pending.shift(), null);
   }
 
   // ---- open, close, quit -----------------------------------------------------------------
@@ -535,6 +537,7 @@
     }
     storageClear();
     history = [];
+    pending.length = 0;
     if (ui) {
       while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
       ui.input.value = '';
