@@ -84,8 +84,9 @@ PUBLIC_BASE_URL = "https://relais.example.org"  # what Twilio signs; tests post 
 class Stack:
     """The served bot: `rasa run` with our channels, a real action server, a fake Bot API."""
 
-    def __init__(self, url: str, telegram: FakeTelegram) -> None:
+    def __init__(self, url: str, log: Path, telegram: FakeTelegram) -> None:
         self.url = url
+        self.log = log  # everything the Rasa server process wrote (stdout and stderr)
         self.telegram = telegram
 
 
@@ -107,7 +108,8 @@ def stack() -> Iterator[Stack]:
         "WEBCHAT_RATE_LIMIT": str(WEBCHAT_RATE_LIMIT),
     }
     try:
-        with action_server("actions") as actions, rasa_server(actions, model, env) as url:
-            yield Stack(url, telegram)
+        with action_server("actions") as actions, rasa_server(actions, model, env) as served:
+            url, log = served
+            yield Stack(url, log, telegram)
     finally:
         telegram.stop()

@@ -76,11 +76,12 @@ def rasa_server(
     ]  # fmt: skip
     log_dir = ROOT / "tests" / ".artifacts"
     log_dir.mkdir(exist_ok=True)
-    with open(log_dir / f"rasa-{port}.log", "wb") as log:
+    log_path = log_dir / f"rasa-{port}.log"
+    with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
             wait_http(f"http://127.0.0.1:{port}/", timeout=180)
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}", log_path
         finally:
             process.terminate()
             process.wait(timeout=30)
