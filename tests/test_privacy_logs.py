@@ -11,9 +11,9 @@ import uuid
 
 import httpx
 import pytest
-from twilio.request_validator import RequestValidator
 
-from tests.conftest import PUBLIC_BASE_URL, TELEGRAM_SECRET, TWILIO_TOKEN, Stack
+from tests.clients import post_sms, post_telegram, sms_form, text_update
+from tests.conftest import Stack
 
 pytestmark = pytest.mark.model
 
@@ -34,40 +34,17 @@ def canary_texts() -> list[str]:
 
 
 def test_no_text_number_or_raw_id_in_the_server_log(stack: Stack) -> None:
-    origin = {"Origin": stack.url}
     for text in canary_texts():
         web = httpx.post(
             f"{stack.url}/webhooks/webchat/webhook",
             json={"sender": WEB_CLIENT, "message": text},
-            headers=origin,
+            headers={"Origin": stack.url},
             timeout=60,
         )
         assert web.status_code == 200
-        update = {
-            "update_id": random.randrange(10**8, 10**9),
-            "message": {"message_id": 1, "date": 0, "text": text,
-                        "chat": {"id": CHAT_ID, "type": "private"}},
-        }  # fmt: skip
-        telegram = httpx.post(
-            f"{stack.url}/webhooks/telegram/webhook",
-            json=update,
-            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
-            timeout=60,
-        )
-        assert telegram.status_code == 200
-        form = {"Body": text, "From": PHONE, "To": "+33700000000",
-                "MessageSid": "SM" + uuid.uuid4().hex}  # fmt: skip
-        signature = RequestValidator(TWILIO_TOKEN).compute_signature(
-            PUBLIC_BASE_URL + "/webhooks/sms/webhook", form
-        )
-        sms = httpx.post(
-            f"{stack.url}/webhooks/sms/webhook",
-            data=form,
-            headers={"X-Twilio-Signature": signature},
-            timeout=60,
-        )
-        assert sms.status_code == 200
+        assert post_telegram(stack, text_update(CHAT_ID, text)).status_code == 200
+        assert post_sms(stack, sms_form(text, PHONE)).status_code == 200
     log = stack.log.read_text(encoding="utf-8", errors="replace")
-    assert "webchat.webhook" in log or "Rasa server is up" in log  # the log is the right one
+    assert "Rasa server is up" in log  # the log is the server's
     for secret in (CANARY, PHONE, PHONE.lstrip("+"), str(CHAT_ID), WEB_CLIENT):
         assert secret not in log, f"found a canary of kind {len(secret)} chars in the server log"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import re
 import uuid
 
 import httpx
@@ -11,38 +9,12 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.sms import sms_segments
-from tests.conftest import PUBLIC_BASE_URL, TWILIO_TOKEN, Stack
+from tests.clients import PUBLIC_URL, message_text, phone
+from tests.clients import post_sms as post
+from tests.clients import sms_form as form
+from tests.conftest import TWILIO_TOKEN, Stack
 
 pytestmark = pytest.mark.model
-
-PUBLIC_URL = PUBLIC_BASE_URL + "/webhooks/sms/webhook"
-
-
-def phone() -> str:
-    return f"+336{random.randrange(10**7, 10**8)}"
-
-
-def form(body: str | None, sender: str, sid: str | None = None) -> dict[str, str]:
-    data = {"From": sender, "To": "+33700000000", "MessageSid": sid or "SM" + uuid.uuid4().hex}
-    if body is not None:
-        data["Body"] = body
-    return data
-
-
-def post(stack: Stack, data: dict[str, str], signature: str | None = None) -> httpx.Response:
-    if signature is None:
-        signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_URL, data)
-    return httpx.post(
-        f"{stack.url}/webhooks/sms/webhook",
-        data=data,
-        headers={"X-Twilio-Signature": signature},
-        timeout=60,
-    )
-
-
-def message_text(reply: httpx.Response) -> str:
-    found = re.search(r"<Message>(.*)</Message>", reply.text, re.S)
-    return found.group(1) if found else ""
 
 
 def test_a_signed_sms_gets_a_twiml_reply_with_the_3018(stack: Stack) -> None:

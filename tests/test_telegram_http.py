@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import itertools
-import random
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.clients import new_chat, text_update, update
+from tests.clients import post_telegram as post
 from tests.conftest import TELEGRAM_SECRET, Stack
 
 pytestmark = pytest.mark.model
-
-_update_ids = itertools.count(random.randrange(10**6, 10**8))
-
-
-def update(chat: int, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"update_id": next(_update_ids)}
-    body.update(fields)
-    return body
-
-
-def text_update(chat: int, text: str) -> dict[str, Any]:
-    message = {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}, "text": text}
-    return update(chat, message=message)
-
-
-def post(stack: Stack, body: Any, secret: str | None = TELEGRAM_SECRET) -> httpx.Response:
-    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-    return httpx.post(
-        f"{stack.url}/webhooks/telegram/webhook", json=body, headers=headers, timeout=60
-    )
-
-
-def new_chat() -> int:
-    return random.randrange(10**8, 10**9)
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong-secret", TELEGRAM_SECRET + "x"])
