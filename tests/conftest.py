@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from rasa.core.agent import Agent
 
     from tests.fake_telegram import FakeTelegram
+    from tests.servers import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,28 +79,32 @@ TELEGRAM_TOKEN = "123456:TEST-token"
 TELEGRAM_SECRET = "test-secret-token-1234"
 TWILIO_TOKEN = "twilio-test-auth-token-0123456789"
 WEBCHAT_RATE_LIMIT = 30  # per client per minute (and 5x that per address)
+REDIS_KEY_PREFIX = "relaistest"
 PUBLIC_BASE_URL = "https://relais.example.org"  # what Twilio signs; tests post to 127.0.0.1
 
 
 class Stack:
-    """The served bot: `rasa run` with our channels, a real action server, a fake Bot API."""
+    """The served bot as in production: `rasa run` with our channels on a real Redis, a real
+    action server, a fake Telegram Bot API."""
 
-    def __init__(self, url: str, log: Path, telegram: FakeTelegram) -> None:
+    def __init__(self, url: str, log: Path, telegram: FakeTelegram, redis: RedisServer) -> None:
         self.url = url
         self.log = log  # everything the Rasa server process wrote (stdout and stderr)
         self.telegram = telegram
+        self.redis = redis
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     from tests.fake_telegram import FakeTelegram
-    from tests.servers import action_server, rasa_server
+    from tests.servers import action_server, rasa_server, redis_server
 
     model = latest_model()
     if model is None:
         pytest.fail("no trained model in models/: run `make train`")
     telegram = FakeTelegram().start()
     env = {
+        "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
         "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "TELEGRAM_API_BASE_URL": telegram.url,
@@ -108,8 +113,9 @@ def stack() -> Iterator[Stack]:
         "WEBCHAT_RATE_LIMIT": str(WEBCHAT_RATE_LIMIT),
     }
     try:
-        with action_server("actions") as actions, rasa_server(actions, model, env) as served:
-            url, log = served
-            yield Stack(url, log, telegram)
+        with redis_server() as redis, action_server("actions") as actions:
+            env["REDIS_URL"] = redis.url
+            with rasa_server(actions, model, env) as (url, log):
+                yield Stack(url, log, telegram, redis)
     finally:
         telegram.stop()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -56,8 +59,8 @@ def action_server(package: str = "actions") -> Iterator[str]:
 @contextmanager
 def rasa_server(
     action_url: str, model: Path, extra_env: dict[str, str] | None = None
-) -> Iterator[str]:
-    """Starts `rasa run` with our credentials and endpoints; yields its base URL."""
+) -> Iterator[tuple[str, Path]]:
+    """Starts `rasa run` with our credentials and endpoints; yields its base URL and log file."""
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     env = {
@@ -85,3 +88,60 @@ def rasa_server(
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+class RedisServer:
+    """A real `redis-server` on a free loopback port, with its data in a temporary directory.
+
+    It writes an append-only file, so `stop()` then `start()` keeps what was stored, as a
+    production Redis with persistence does; `stop()` alone is "Redis is down".
+    """
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not Path(binary).exists():
+            raise RuntimeError("redis-server is missing: run `make system-deps`")
+        self.binary = binary
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._dir = tempfile.mkdtemp(prefix="relais-redis-")
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisServer:
+        command = [
+            self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self._dir,
+            "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+            "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning",
+        ]  # fmt: skip
+        self._process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            self._process.wait(timeout=20)
+        self._process = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
