@@ -1,4 +1,4 @@
-"""Per-client rate limit: a fixed window counter (in process; Redis INCR+EXPIRE at scale)."""
+"""Per-client rate limit: a fixed window counter in process (`bot.channel_state` has Redis's)."""
 
 from __future__ import annotations
 
@@ -37,3 +37,6 @@ class FixedWindow:
             return False
         self._counts[key] = (window, hits + 1)
         return True
+
+    def forget(self, key: str) -> None:
+        self._counts.pop(key, None)

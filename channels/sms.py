@@ -21,9 +21,9 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channel_state import ChannelState, shared_channel_state
 from bot.commands import load_commands
 from bot.content import load_content
-from bot.dedup import SeenIds
 from bot.privacy import pseudonymise
 from bot.render import render_sms
 from bot.settings import Settings, load_settings
@@ -58,10 +58,9 @@ class SmsInput(InputChannel):  # type: ignore[misc]
         require_secrets("sms", settings, configured, "TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL")
         return cls(settings)
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, state: ChannelState | None = None) -> None:
         self._settings = settings
-        self._seen = SeenIds()
-        self._menus: dict[str, dict[str, str]] = {}  # sender -> "1" -> payload of the last turn
+        self._state = state or shared_channel_state()  # answered ids, last turn's menu
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
@@ -95,13 +94,13 @@ class SmsInput(InputChannel):  # type: ignore[misc]
                 return refuse("sms", 400, "Body, From and MessageSid are required")
             if len(body) > MAX_MESSAGE_CHARS:
                 return refuse("sms", 413, "message too long")
-            if not self._seen.first_time(f"sms:{sid}"):
-                log.info("sms.duplicate")
-                return _twiml(None)
             if load_commands().is_sms_reserved(body):
                 log.info("sms.reserved_keyword")
                 return _twiml(None)
             sender = pseudonymise(self._settings.pseudonym_key, self.name(), sender_number)
+            if not await self._state.first_time(sender, sid):
+                log.info("sms.duplicate")
+                return _twiml(None)
             try:
                 return await self._turn(sender, body, on_new_message)
             except Exception as error:  # never a 500: the person gets the fail-safe text
@@ -113,15 +112,12 @@ class SmsInput(InputChannel):  # type: ignore[misc]
     async def _turn(
         self, sender: str, body: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
-        text = self._menus.get(sender, {}).get(body.strip().rstrip(".)").strip())
+        text = (await self._state.menu(sender)).get(body.strip().rstrip(".)").strip())
         if text is None:
             text = load_commands().translate(body) if body.strip() else body
         collector = CollectingOutputChannel()
         message = UserMessage(text, collector, sender, input_channel=self.name())
         replies = await run_turn(on_new_message, message, collector)
         reply = render_sms(replies)
-        if reply.menu:
-            self._menus[sender] = dict(reply.menu)
-        else:
-            self._menus.pop(sender, None)
+        await self._state.set_menu(sender, dict(reply.menu) if reply.menu else None)
         return _twiml(reply.text)

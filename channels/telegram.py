@@ -25,9 +25,9 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
+from bot.channel_state import ChannelState, shared_channel_state
 from bot.commands import load_commands
 from bot.content import load_content
-from bot.dedup import SeenIds
 from bot.privacy import pseudonymise
 from bot.render import TelegramMessage, default_codec, load_channel_texts, render_telegram
 from bot.settings import Settings, load_settings
@@ -49,6 +49,19 @@ def _failsafe_call(chat: int) -> HTTPResponse:
     return response.json(
         {"method": "sendMessage", "chat_id": chat, "text": load_content().failsafe}
     )
+
+
+def _chat_of(update: dict[str, Any]) -> int | None:
+    """The chat an update comes from, if it has one."""
+    for key in ("message", "edited_message", "callback_query"):
+        item = update.get(key)
+        if isinstance(item, dict):
+            message = item.get("message") if key == "callback_query" else item
+            chat = (message if isinstance(message, dict) else {}).get("chat") or {}
+            chat_id = chat.get("id") if isinstance(chat, dict) else None
+            if isinstance(chat_id, int) and not isinstance(chat_id, bool):
+                return chat_id
+    return None
 
 
 def _markup(message: TelegramMessage) -> InlineKeyboardMarkup | None:
@@ -74,9 +87,9 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         )
         return cls(settings)
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, state: ChannelState | None = None) -> None:
         self._settings = settings
-        self._seen = SeenIds()
+        self._state = state or shared_channel_state()  # answered update ids
         self._bot: Bot | None = None
         self._bot_lock = asyncio.Lock()
 
@@ -120,7 +133,10 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
                 return refuse("telegram", 400, "body is not valid JSON")
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 return refuse("telegram", 400, "not a Telegram update")
-            if not self._seen.first_time(f"tg:{update['update_id']}"):
+            chat = _chat_of(update)
+            if chat is not None and not await self._state.first_time(
+                self._sender(chat), f"u{update['update_id']}"
+            ):
                 log.info("telegram.duplicate")
                 return response.json({"status": "duplicate"})
             try:
@@ -156,7 +172,7 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
             return refuse("telegram", 400, "update without a chat id")
         if not text or not text.strip():
             return await self._send_plain(chat, load_channel_texts().non_text_reply)
-        sender = pseudonymise(self._settings.pseudonym_key, self.name(), str(chat))
+        sender = self._sender(chat)
         collector = CollectingOutputChannel()
         user_message = UserMessage(
             load_commands().translate(text), collector, sender, input_channel=self.name()
@@ -164,15 +180,13 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         replies = await run_turn(on_new_message, user_message, collector)
         return await self._send(chat, render_telegram(replies))
 
+    def _sender(self, chat: int) -> str:
+        return pseudonymise(self._settings.pseudonym_key, self.name(), str(chat))
+
     @staticmethod
     def _failsafe_response(update: dict[str, Any]) -> HTTPResponse:
-        for key in ("message", "edited_message", "callback_query"):
-            item = update.get(key)
-            if isinstance(item, dict):
-                chat = ((item.get("message") or item).get("chat") or {}).get("id")
-                if isinstance(chat, int):
-                    return _failsafe_call(chat)
-        return response.json({"status": "error"})
+        chat = _chat_of(update)
+        return _failsafe_call(chat) if chat is not None else response.json({"status": "error"})
 
     async def _answer_callback(self, callback_id: Any) -> None:
         if not isinstance(callback_id, str):

@@ -22,10 +22,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channel_state import ChannelState, shared_channel_state
 from bot.commands import load_commands
-from bot.dedup import SeenIds
 from bot.privacy import pseudonymise
-from bot.ratelimit import FixedWindow
 from bot.render import render_web
 from bot.settings import Settings, load_settings
 from channels.common import refuse
@@ -52,6 +51,8 @@ SECURITY_HEADERS = {
 MAX_BODY_BYTES = 4096
 MAX_MESSAGE_CHARS = 1000
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+RATE_WINDOW_SECONDS = 60
+ADDRESS_FACTOR = 5  # a school or a family shares one address: 5 clients' worth per address
 
 
 class WebChatInput(InputChannel):  # type: ignore[misc]
@@ -63,12 +64,11 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
         return cls(load_settings())
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, state: ChannelState | None = None) -> None:
         self._key = settings.pseudonym_key
         self._origins = frozenset(settings.webchat_allowed_origins)
-        self._seen = SeenIds()
-        self._per_client = FixedWindow(settings.webchat_rate_limit, 60)
-        self._per_address = FixedWindow(settings.webchat_rate_limit * 5, 60)
+        self._limit = settings.webchat_rate_limit
+        self._state = state or shared_channel_state()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
@@ -130,9 +130,12 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
             return refuse("webchat", 400, "id must be 8 to 64 letters, digits, - or _")
         sender = pseudonymise(self._key, self.name(), client)
         address = pseudonymise(self._key, "address", request.remote_addr or request.ip or "")
-        if not self._per_client.allow(sender) or not self._per_address.allow(address):
+        state, limit = self._state, self._limit
+        if not await state.allow("client", sender, limit, RATE_WINDOW_SECONDS) or not (
+            await state.allow("address", address, limit * ADDRESS_FACTOR, RATE_WINDOW_SECONDS)
+        ):
             return refuse("webchat", 429, "too many messages, wait a minute")
-        if message_id is not None and not self._seen.first_time(f"{sender}:{message_id}"):
+        if message_id is not None and not await state.first_time(sender, message_id):
             return refuse("webchat", 409, "this message id was already answered")
         collector = CollectingOutputChannel()
         text = load_commands().translate(text)

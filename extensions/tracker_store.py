@@ -1,7 +1,8 @@
 """The tracker store: in memory by default, Redis with a TTL when `REDIS_URL` is set.
 
 It also carries out erasure: when a turn ran `action_restart` (what the `erase` rule does), the
-whole stored conversation is deleted instead of being saved.
+whole stored conversation is deleted instead of being saved, and so is everything the channels
+keep about the person (`bot.channel_state`: answered message ids, rate counters, SMS menu).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.channel_state import shared_channel_state
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
                 password=password,
                 record_exp=settings.conversation_ttl,
                 key_prefix=settings.redis_key_prefix,
+                use_ssl=settings.redis_url.startswith("rediss://"),
                 event_broker=event_broker,
             )
         else:
@@ -73,6 +76,8 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
         await self._inner.save(tracker)
 
     async def delete(self, sender_id: str) -> None:
+        """Deletes the conversation and every key the channels keep about the person."""
+        await shared_channel_state().forget(sender_id)
         inner = self._inner
         if isinstance(inner, RedisTrackerStore):
             inner.red.delete(inner.key_prefix + sender_id)

@@ -1,0 +1,181 @@
+"""What the channels remember about a person between requests, outside the conversation itself.
+
+Three things, each keyed by the pseudonymised sender id, never by a raw id:
+- the ids of messages already answered (Telegram `update_id`, Twilio `MessageSid`, web chat
+  message `id`), so a retried delivery is answered once;
+- rate-limit counters (per client, and per pseudonymised address);
+- the SMS numbered menu of the last reply, so "2" means the second button.
+
+In memory by default (one process, `make run`); in Redis when `REDIS_URL` is set, so replicas
+share it, each key with its own TTL. `forget(person)` removes all of a person's keys: it runs
+when the person erases their data (`/oubli`, `OUBLI`), together with the tracker.
+
+Redis keys (`<prefix>` is `REDIS_KEY_PREFIX`): `<prefix>:seen:<person>` (set of message ids),
+`<prefix>:rate:<bucket>:<key>` (counter), `<prefix>:menu:<person>` (JSON object).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Protocol
+
+import structlog
+
+from bot.dedup import SeenIds
+from bot.ratelimit import FixedWindow
+from bot.settings import Settings, load_settings
+
+__all__ = ["ChannelState", "MemoryChannelState", "RedisChannelState", "shared_channel_state"]
+
+log = structlog.get_logger(__name__)
+
+DEDUP_TTL_SECONDS = 24 * 3600  # Telegram and Twilio retry for hours, not days
+PERSONAL_BUCKETS = ("client",)  # rate-limit buckets keyed by the person (erased with them)
+
+
+class ChannelState(Protocol):
+    async def first_time(self, person: str, message_id: str) -> bool:
+        """True the first time this message of this person is seen; False for a retry."""
+
+    async def allow(self, bucket: str, key: str, limit: int, window_seconds: int) -> bool:
+        """True while `key` has made at most `limit` requests in the current window."""
+
+    async def menu(self, person: str) -> dict[str, str]:
+        """The numbered menu of the person's last reply ("1" -> payload), or {}."""
+
+    async def set_menu(self, person: str, menu: Mapping[str, str] | None) -> None: ...
+
+    async def forget(self, person: str) -> None:
+        """Removes every key of this person."""
+
+
+class MemoryChannelState:
+    """One process's memory: the demo and single-process default."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._seen: dict[str, SeenIds] = {}
+        self._windows: dict[tuple[str, int, int], FixedWindow] = {}
+        self._menus: dict[str, dict[str, str]] = {}
+
+    async def first_time(self, person: str, message_id: str) -> bool:
+        seen = self._seen.get(person)
+        if seen is None:
+            if len(self._seen) >= 100_000:
+                self._seen.clear()
+            seen = self._seen[person] = SeenIds(DEDUP_TTL_SECONDS, 1000, clock=self._clock)
+        return seen.first_time(message_id)
+
+    async def allow(self, bucket: str, key: str, limit: int, window_seconds: int) -> bool:
+        window = self._windows.get((bucket, limit, window_seconds))
+        if window is None:
+            window = FixedWindow(limit, window_seconds, clock=self._clock)
+            self._windows[(bucket, limit, window_seconds)] = window
+        return window.allow(key)
+
+    async def menu(self, person: str) -> dict[str, str]:
+        return dict(self._menus.get(person, {}))
+
+    async def set_menu(self, person: str, menu: Mapping[str, str] | None) -> None:
+        if menu:
+            if len(self._menus) >= 100_000:
+                self._menus.clear()
+            self._menus[person] = dict(menu)
+        else:
+            self._menus.pop(person, None)
+
+    async def forget(self, person: str) -> None:
+        self._seen.pop(person, None)
+        self._menus.pop(person, None)
+        for (bucket, _, _), window in self._windows.items():
+            if bucket in PERSONAL_BUCKETS:
+                window.forget(person)
+
+
+class RedisChannelState:
+    """Shared by every replica. If Redis fails, dedup and rate limits fail open (the person
+    still gets an answer, possibly twice) and the failure is logged; `forget` raises, so an
+    erasure is never reported done when it was not."""
+
+    def __init__(self, url: str, prefix: str, menu_ttl_seconds: int) -> None:
+        from redis.asyncio import Redis
+
+        self._redis = Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+        )
+        self._prefix = prefix
+        self._menu_ttl = menu_ttl_seconds
+
+    def keys_of(self, person: str) -> list[str]:
+        """Every key that belongs to this person (what `forget` deletes)."""
+        personal = [f"{self._prefix}:rate:{bucket}:{person}" for bucket in PERSONAL_BUCKETS]
+        return [f"{self._prefix}:seen:{person}", f"{self._prefix}:menu:{person}", *personal]
+
+    async def first_time(self, person: str, message_id: str) -> bool:
+        from redis.exceptions import RedisError
+
+        key = f"{self._prefix}:seen:{person}"
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                added, _ = await pipe.sadd(key, message_id).expire(key, DEDUP_TTL_SECONDS).execute()
+        except (RedisError, OSError) as error:
+            log.error("state.unavailable", operation="dedup", error=type(error).__name__)
+            return True
+        return bool(added)
+
+    async def allow(self, bucket: str, key: str, limit: int, window_seconds: int) -> bool:
+        from redis.exceptions import RedisError
+
+        name = f"{self._prefix}:rate:{bucket}:{key}"
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                hits, _ = await pipe.incr(name).expire(name, window_seconds, nx=True).execute()
+        except (RedisError, OSError) as error:
+            log.error("state.unavailable", operation="rate_limit", error=type(error).__name__)
+            return True
+        return int(hits) <= limit
+
+    async def menu(self, person: str) -> dict[str, str]:
+        from redis.exceptions import RedisError
+
+        try:
+            raw = await self._redis.get(f"{self._prefix}:menu:{person}")
+        except (RedisError, OSError) as error:
+            log.error("state.unavailable", operation="menu_read", error=type(error).__name__)
+            return {}
+        if not raw:
+            return {}
+        value = json.loads(raw)
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+    async def set_menu(self, person: str, menu: Mapping[str, str] | None) -> None:
+        from redis.exceptions import RedisError
+
+        key = f"{self._prefix}:menu:{person}"
+        try:
+            if menu:
+                await self._redis.set(key, json.dumps(dict(menu)), ex=self._menu_ttl)
+            else:
+                await self._redis.delete(key)
+        except (RedisError, OSError) as error:
+            log.error("state.unavailable", operation="menu_write", error=type(error).__name__)
+
+    async def forget(self, person: str) -> None:
+        await self._redis.delete(*self.keys_of(person))
+
+
+def channel_state_for(settings: Settings) -> ChannelState:
+    if settings.redis_url:
+        return RedisChannelState(
+            settings.redis_url, settings.redis_key_prefix, settings.conversation_ttl
+        )
+    return MemoryChannelState()
+
+
+@lru_cache(maxsize=1)
+def shared_channel_state() -> ChannelState:
+    """The process's one channel state, shared by the connectors and the erasure."""
+    return channel_state_for(load_settings())

@@ -1,0 +1,145 @@
+"""What the channels remember between requests, in memory and in a real Redis, behaves the same.
+
+Dedup, rate limits and SMS menus are shared by replicas through Redis, each key has a TTL, and
+`forget` (the erasure) leaves no key of the person. When Redis is down, dedup and rate limits
+fail open so the person still gets an answer; an erasure fails loudly instead of lying.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from bot.channel_state import (
+    DEDUP_TTL_SECONDS,
+    ChannelState,
+    MemoryChannelState,
+    RedisChannelState,
+)
+from tests.servers import RedisServer, redis_server
+
+MENU_TTL = 3600
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RedisServer]:
+    with redis_server() as running:
+        yield running
+
+
+def make_redis_state(server: RedisServer, prefix: str = "relaisunit") -> RedisChannelState:
+    return RedisChannelState(server.url, prefix, MENU_TTL)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def state(request: pytest.FixtureRequest, server: RedisServer) -> ChannelState:
+    if request.param == "memory":
+        return MemoryChannelState()
+    return make_redis_state(server)
+
+
+def person() -> str:
+    return uuid.uuid4().hex
+
+
+async def test_a_retried_message_is_answered_once(state: ChannelState) -> None:
+    alice, bob = person(), person()
+    assert await state.first_time(alice, "m1")
+    assert not await state.first_time(alice, "m1")
+    assert await state.first_time(alice, "m2")
+    assert await state.first_time(bob, "m1")
+
+
+async def test_rate_limit_counts_per_key(state: ChannelState) -> None:
+    alice, bob = person(), person()
+    assert [await state.allow("client", alice, 3, 60) for _ in range(4)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert await state.allow("client", bob, 3, 60)
+
+
+async def test_menu_round_trip_and_clear(state: ChannelState) -> None:
+    alice = person()
+    assert await state.menu(alice) == {}
+    await state.set_menu(alice, {"1": "/victim", "2": "/witness"})
+    assert await state.menu(alice) == {"1": "/victim", "2": "/witness"}
+    await state.set_menu(alice, None)
+    assert await state.menu(alice) == {}
+
+
+async def test_forget_removes_the_person_and_only_them(state: ChannelState) -> None:
+    alice, bob = person(), person()
+    for someone in (alice, bob):
+        await state.first_time(someone, "m1")
+        await state.set_menu(someone, {"1": "/victim"})
+        for _ in range(3):
+            await state.allow("client", someone, 3, 60)
+    await state.forget(alice)
+    assert await state.first_time(alice, "m1")
+    assert await state.menu(alice) == {}
+    assert await state.allow("client", alice, 3, 60)
+    assert not await state.first_time(bob, "m1")
+    assert await state.menu(bob) == {"1": "/victim"}
+    assert not await state.allow("client", bob, 3, 60)
+
+
+async def test_replicas_share_redis_state(server: RedisServer) -> None:
+    replica_a, replica_b = make_redis_state(server), make_redis_state(server)
+    alice = person()
+    assert await replica_a.first_time(alice, "m1")
+    assert not await replica_b.first_time(alice, "m1")
+    await replica_a.set_menu(alice, {"1": "/parent"})
+    assert await replica_b.menu(alice) == {"1": "/parent"}
+    assert await replica_a.allow("client", alice, 2, 60)
+    assert await replica_b.allow("client", alice, 2, 60)
+    assert not await replica_a.allow("client", alice, 2, 60)
+
+
+async def test_every_redis_key_expires_and_forget_leaves_none(server: RedisServer) -> None:
+    state = make_redis_state(server, prefix="relaisttl")
+    alice = person()
+    await state.first_time(alice, "m1")
+    await state.allow("client", alice, 5, 60)
+    await state.allow("address", "someaddress" + alice, 5, 60)
+    await state.set_menu(alice, {"1": "/victim"})
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    keys = sorted(client.scan_iter("relaisttl:*"))
+    assert keys == sorted(
+        [
+            f"relaisttl:seen:{alice}",
+            f"relaisttl:rate:client:{alice}",
+            f"relaisttl:rate:address:someaddress{alice}",
+            f"relaisttl:menu:{alice}",
+        ]
+    )
+    assert 0 < client.ttl(f"relaisttl:seen:{alice}") <= DEDUP_TTL_SECONDS
+    assert 0 < client.ttl(f"relaisttl:rate:client:{alice}") <= 60
+    assert 0 < client.ttl(f"relaisttl:rate:address:someaddress{alice}") <= 60
+    assert 0 < client.ttl(f"relaisttl:menu:{alice}") <= MENU_TTL
+    await state.forget(alice)
+    assert [key for key in client.scan_iter("relaisttl:*") if alice in key.split(":")[-1]] == [
+        "relaisttl:rate:address:someaddress" + alice
+    ]  # the address counter is not the person's: it goes by itself within a minute
+
+
+async def test_redis_down_fails_open_but_erasure_fails_loudly() -> None:
+    with redis_server() as lone:
+        state = make_redis_state(lone)
+        alice = person()
+        assert await state.first_time(alice, "m1")
+        lone.stop()
+        assert await state.first_time(alice, "m1")  # a possible double answer, never none
+        assert await state.allow("client", alice, 1, 60)
+        assert await state.allow("client", alice, 1, 60)
+        assert await state.menu(alice) == {}
+        await state.set_menu(alice, {"1": "/victim"})
+        with pytest.raises((redis.RedisError, OSError)):
+            await state.forget(alice)
+        lone.start()
+        assert not await state.first_time(alice, "m1")  # what was stored before is still there
