@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from rasa.core.agent import Agent
 
     from tests.fake_telegram import FakeTelegram
-    from tests.servers import RedisServer
+    from tests.servers import ActionServer, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,17 +87,25 @@ class Stack:
     """The served bot as in production: `rasa run` with our channels on a real Redis, a real
     action server, a fake Telegram Bot API."""
 
-    def __init__(self, url: str, log: Path, telegram: FakeTelegram, redis: RedisServer) -> None:
+    def __init__(
+        self,
+        url: str,
+        log: Path,
+        telegram: FakeTelegram,
+        redis: RedisServer,
+        actions: ActionServer,
+    ) -> None:
         self.url = url
         self.log = log  # everything the Rasa server process wrote (stdout and stderr)
         self.telegram = telegram
-        self.redis = redis
+        self.redis = redis  # fault tests stop and start it (and the action server)
+        self.actions = actions
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     from tests.fake_telegram import FakeTelegram
-    from tests.servers import action_server, rasa_server, redis_server
+    from tests.servers import rasa_server, redis_server, running_action_server
 
     model = latest_model()
     if model is None:
@@ -113,9 +121,9 @@ def stack() -> Iterator[Stack]:
         "WEBCHAT_RATE_LIMIT": str(WEBCHAT_RATE_LIMIT),
     }
     try:
-        with redis_server() as redis, action_server("actions") as actions:
+        with redis_server() as redis, running_action_server("actions") as actions:
             env["REDIS_URL"] = redis.url
-            with rasa_server(actions, model, env) as (url, log):
-                yield Stack(url, log, telegram, redis)
+            with rasa_server(actions.url, model, env) as (url, log):
+                yield Stack(url, log, telegram, redis, actions)
     finally:
         telegram.stop()

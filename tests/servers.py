@@ -36,24 +36,49 @@ def wait_http(url: str, timeout: float = 90.0) -> None:
     raise TimeoutError(f"{url} did not answer in {timeout} s")
 
 
+class ActionServer:
+    """`python -m rasa_sdk --actions <package>` on a fixed free port; can stop and start again."""
+
+    def __init__(self, package: str = "actions") -> None:
+        self.package = package
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/webhook"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ActionServer:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+        command = [sys.executable, "-m", "rasa_sdk", "--actions", self.package]
+        self._process = subprocess.Popen(
+            [*command, "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_http(f"http://127.0.0.1:{self.port}/health")
+        return self
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=20)
+        self._process = None
+
+
 @contextmanager
 def action_server(package: str = "actions") -> Iterator[str]:
-    """Starts `rasa run actions --actions <package>`; yields its webhook URL."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", package, "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """Starts the action server; yields its webhook URL."""
+    with running_action_server(package) as server:
+        yield server.url
+
+
+@contextmanager
+def running_action_server(package: str = "actions") -> Iterator[ActionServer]:
+    server = ActionServer(package).start()
     try:
-        wait_http(f"http://127.0.0.1:{port}/health")
-        yield f"http://127.0.0.1:{port}/webhook"
+        yield server
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        server.stop()
 
 
 @contextmanager

@@ -1,0 +1,118 @@
+"""Faults mid-conversation on the served bot: the action server, Redis, the Telegram Bot API.
+
+While a dependency is down, the person still gets the fail-safe reply (3018, 112, 3114) and
+never a stack trace; when it is back, the same conversation goes on where it was, because
+nothing stored before was lost; the server log names the failure with an event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.clients import (
+    message_text,
+    new_chat,
+    phone,
+    post_sms,
+    post_telegram,
+    sms_form,
+    text_update,
+)
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.model
+
+OPENING = "des gens m'insultent tous les jours sur insta"
+
+
+def web(stack: Stack, client: str, text: str) -> str:
+    reply = httpx.post(
+        f"{stack.url}/webhooks/webchat/webhook",
+        json={"sender": client, "message": text},
+        headers={"Origin": stack.url},
+        timeout=60,
+    )
+    assert reply.status_code == 200, reply.text
+    messages: list[dict[str, Any]] = reply.json()
+    return "\n".join(message.get("text") or "" for message in messages)
+
+
+def assert_failsafe(text: str) -> None:
+    assert "3018" in text and "112" in text and "3114" in text, text
+    assert "Traceback" not in text and "Error" not in text
+
+
+@contextmanager
+def down(stop: Any, start: Any) -> Iterator[None]:
+    stop()
+    try:
+        yield
+    finally:
+        start()
+
+
+def log_since(stack: Stack, offset: int) -> str:
+    return stack.log.read_bytes()[offset:].decode("utf-8", errors="replace")
+
+
+def test_action_server_down_mid_kit_then_the_kit_goes_on(stack: Stack) -> None:
+    client = "fault" + uuid.uuid4().hex
+    first = web(stack, client, OPENING)
+    assert "1/" in first
+    offset = stack.log.stat().st_size
+    with down(stack.actions.stop, stack.actions.start):
+        assert_failsafe(web(stack, client, "/kit_next"))
+    assert '"event": "turn.failsafe"' in log_since(stack, offset)
+    after = web(stack, client, "/kit_next")
+    assert "2/" in after  # the kit goes on from where it was: the first step was kept
+
+
+def test_redis_down_mid_conversation_on_every_channel_then_back(stack: Stack) -> None:
+    client, chat, number = "fault" + uuid.uuid4().hex, new_chat(), phone()
+    assert "1/" in web(stack, client, OPENING)
+    assert post_telegram(stack, text_update(chat, OPENING)).status_code == 200
+    assert "1/" in stack.telegram.sent("sendMessage", chat)[0]["text"] + "".join(
+        m["text"] for m in stack.telegram.sent("sendMessage", chat)
+    )
+    assert "1/" in message_text(post_sms(stack, sms_form(OPENING, number)))
+    offset = stack.log.stat().st_size
+    with down(stack.redis.stop, stack.redis.start):
+        assert_failsafe(web(stack, client, "/kit_next"))
+        during = post_telegram(stack, text_update(chat, "suite"))
+        assert during.status_code == 200
+        sent = during.json() if during.json().get("method") else None
+        text = sent["text"] if sent else stack.telegram.sent("sendMessage", chat)[-1]["text"]
+        assert_failsafe(text)
+        assert_failsafe(message_text(post_sms(stack, sms_form("suite", number))))
+        # someone in danger while Redis is down still gets the emergency numbers
+        assert_failsafe(web(stack, "fault" + uuid.uuid4().hex, "je veux en finir ce soir"))
+    assert '"event": "turn.failed"' in log_since(stack, offset)
+    assert "2/" in web(stack, client, "/kit_next")  # the web chat conversation was kept
+    assert "2/" in message_text(post_sms(stack, sms_form("/kit_next", number)))
+    assert post_telegram(stack, text_update(chat, "/kit_next")).status_code == 200
+    assert "2/" in stack.telegram.sent("sendMessage", chat)[-1]["text"] + "".join(
+        m["text"] for m in stack.telegram.sent("sendMessage", chat)[-3:]
+    )
+
+
+def test_telegram_api_down_mid_conversation_then_back(stack: Stack) -> None:
+    chat = new_chat()
+    assert post_telegram(stack, text_update(chat, OPENING)).status_code == 200
+    stack.telegram.failing = True
+    try:
+        during = post_telegram(stack, text_update(chat, "/kit_next"))
+    finally:
+        stack.telegram.failing = False
+    assert during.status_code == 200
+    call = during.json()
+    assert call["method"] == "sendMessage" and call["chat_id"] == chat
+    assert_failsafe(call["text"])
+    assert post_telegram(stack, text_update(chat, "/kit_next")).status_code == 200
+    latest = "".join(m["text"] for m in stack.telegram.sent("sendMessage", chat)[-3:])
+    assert "3/" in latest  # the turn that could not be delivered still moved the kit on
