@@ -28,6 +28,7 @@ from telegram.error import TelegramError
 from bot.commands import load_commands
 from bot.content import load_content
 from bot.dedup import SeenIds
+from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import TelegramMessage, default_codec, load_channel_texts, render_telegram
 from bot.settings import Settings, load_settings
@@ -194,5 +195,6 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
                 await bot.send_message(chat, message.text, reply_markup=_markup(message))
         except (TelegramError, OSError) as error:
             log.error("telegram.send_failed", error=type(error).__name__)
+            record_failure(self.name(), "channel_send_failed")
             return _failsafe_call(chat)
         return response.json({"status": "ok"})
