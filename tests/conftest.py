@@ -87,17 +87,20 @@ class Stack:
     """The served bot as in production: `rasa run` with our channels on a real Redis, a real
     action server, a fake Telegram Bot API."""
 
-    def __init__(self, url: str, log: Path, telegram: FakeTelegram, redis: RedisServer) -> None:
+    def __init__(
+        self, url: str, log: Path, telegram: FakeTelegram, redis: RedisServer, metrics_url: str = ""
+    ) -> None:
         self.url = url
         self.log = log  # everything the Rasa server process wrote (stdout and stderr)
         self.telegram = telegram
         self.redis = redis
+        self.metrics_url = metrics_url  # the Rasa process's Prometheus metrics (METRICS_PORT)
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     from tests.fake_telegram import FakeTelegram
-    from tests.servers import action_server, rasa_server, redis_server
+    from tests.servers import action_server, free_port, rasa_server, redis_server
 
     model = latest_model()
     if model is None:
@@ -111,11 +114,13 @@ def stack() -> Iterator[Stack]:
         "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "WEBCHAT_RATE_LIMIT": str(WEBCHAT_RATE_LIMIT),
+        "METRICS_PORT": str(free_port()),
     }
     try:
         with redis_server() as redis, action_server("actions") as actions:
             env["REDIS_URL"] = redis.url
             with rasa_server(actions, model, env) as (url, log):
-                yield Stack(url, log, telegram, redis)
+                metrics_url = f"http://127.0.0.1:{env['METRICS_PORT']}/metrics"
+                yield Stack(url, log, telegram, redis, metrics_url)
     finally:
         telegram.stop()
