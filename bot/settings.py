@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ class Settings:
     twilio_auth_token: str | None = None
     webchat_allowed_origins: tuple[str, ...] = ()
     webchat_rate_limit: int = 20  # messages per client per minute
+    metrics_port: int | None = None  # Prometheus metrics of this process; None: no metrics server
+    metrics_addr: str = "127.0.0.1"  # the address the metrics server listens on
 
     @property
     def redis_host_port_db(self) -> tuple[str, int, int, str | None]:
@@ -51,6 +54,28 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise SettingsError(f"{name} must be positive")
     return value
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a port number, got {raw!r}") from error
+    if not 1 <= value <= 65535:
+        raise SettingsError(f"{name} must be between 1 and 65535")
+    return value
+
+
+def _address(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        ipaddress.ip_address(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be an IP address like 127.0.0.1, got {raw!r}") from error
+    return raw
 
 
 DEMO_ORIGINS = ("http://127.0.0.1:5005", "http://localhost:5005")
@@ -98,6 +123,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
         webchat_allowed_origins=_origins(env, mode),
         webchat_rate_limit=_int(env, "WEBCHAT_RATE_LIMIT", 20),
+        metrics_port=_port(env, "METRICS_PORT"),
+        metrics_addr=_address(env, "METRICS_ADDR", "127.0.0.1"),
         redis_url=redis_url,
         conversation_ttl=_int(env, "CONVERSATION_TTL", DEFAULT_TTL_SECONDS),
         redis_key_prefix=prefix,

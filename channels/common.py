@@ -6,6 +6,7 @@ import structlog
 from sanic import response
 from sanic.response import HTTPResponse
 
+from bot.metrics import record_refused
 from bot.settings import Settings, SettingsError
 
 __all__ = ["refuse", "require_secrets"]
@@ -16,6 +17,7 @@ log = structlog.get_logger(__name__)
 def refuse(channel: str, status: int, reason: str) -> HTTPResponse:
     """A short 4xx (or 503) answer, logged as an event without any of the request's content."""
     log.info(f"{channel}.refused", status=status, reason=reason)
+    record_refused(channel, status)
     return response.json({"error": reason}, status=status)
 
 

@@ -24,6 +24,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channel_state import ChannelState, shared_channel_state
 from bot.commands import load_commands
 from bot.content import load_content
+from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import render_sms
 from bot.settings import Settings, load_settings
@@ -105,6 +106,7 @@ class SmsInput(InputChannel):  # type: ignore[misc]
                 return await self._turn(sender, body, on_new_message)
             except Exception as error:  # never a 500: the person gets the fail-safe text
                 log.error("sms.failed", error=type(error).__name__)
+                record_failure(self.name(), "failsafe")
                 return _twiml(load_content().failsafe)
 
         return webhook

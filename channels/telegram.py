@@ -28,6 +28,7 @@ from telegram.error import TelegramError
 from bot.channel_state import ChannelState, shared_channel_state
 from bot.commands import load_commands
 from bot.content import load_content
+from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import TelegramMessage, default_codec, load_channel_texts, render_telegram
 from bot.settings import Settings, load_settings
@@ -143,6 +144,7 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
                 return await self._handle(update, on_new_message)
             except Exception as error:  # never a 500: answer with the fail-safe text
                 log.error("telegram.failed", error=type(error).__name__)
+                record_failure(self.name(), "failsafe")
                 return self._failsafe_response(update)
 
         return webhook
@@ -208,5 +210,6 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
                 await bot.send_message(chat, message.text, reply_markup=_markup(message))
         except (TelegramError, OSError) as error:
             log.error("telegram.send_failed", error=type(error).__name__)
+            record_failure(self.name(), "channel_send_failed")
             return _failsafe_call(chat)
         return response.json({"status": "ok"})

@@ -15,6 +15,7 @@ import structlog
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.content import load_content
+from bot.metrics import record_failure
 
 __all__ = ["failsafe_messages", "run_turn"]
 
@@ -37,7 +38,9 @@ async def run_turn(
         raise
     except Exception as error:
         log.error("turn.failed", channel=message.input_channel, error=type(error).__name__)
+        record_failure(message.input_channel, "turn_failed")
     if not collector.messages:
         log.warning("turn.failsafe", channel=message.input_channel)
+        record_failure(message.input_channel, "failsafe")
         return failsafe_messages(message.sender_id)
     return list(collector.messages)

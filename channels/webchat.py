@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from bot.channel_state import ChannelState, shared_channel_state
 from bot.commands import load_commands
+from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import render_web
 from bot.settings import Settings, load_settings
@@ -97,6 +98,7 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
                 answer = await self._checked_turn(request, on_new_message)
             except Exception as error:  # never a 500: the person gets the fail-safe text
                 log.error("webchat.failed", error=type(error).__name__)
+                record_failure(self.name(), "failsafe")
                 answer = response.json(render_web(failsafe_messages("")))
             return answer
 

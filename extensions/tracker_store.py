@@ -18,7 +18,9 @@ from rasa.shared.core.events import Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channel_state import shared_channel_state
+from bot.metrics import serve as serve_metrics
 from bot.settings import load_settings
+from extensions import turn_counts
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
         else:
             self._inner = InMemoryTrackerStore(domain or Domain.empty(), event_broker)
         super().__init__(domain, event_broker)
+        serve_metrics(settings)  # once per process, when METRICS_PORT is set
 
     @property
     def domain(self) -> Domain:
@@ -69,6 +72,7 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
         self._inner.domain = domain
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        turn_counts.record(tracker)  # ops counters, no text (bot/metrics.py)
         if erase_requested(tracker):
             await self.delete(tracker.sender_id)
             logger.info("conversation.erased")

@@ -94,18 +94,20 @@ class Stack:
         telegram: FakeTelegram,
         redis: RedisServer,
         actions: ActionServer,
+        metrics_url: str,
     ) -> None:
         self.url = url
         self.log = log  # everything the Rasa server process wrote (stdout and stderr)
         self.telegram = telegram
         self.redis = redis  # fault tests stop and start it (and the action server)
         self.actions = actions
+        self.metrics_url = metrics_url  # the Rasa process's Prometheus metrics (METRICS_PORT)
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     from tests.fake_telegram import FakeTelegram
-    from tests.servers import rasa_server, redis_server, running_action_server
+    from tests.servers import free_port, rasa_server, redis_server, running_action_server
 
     model = latest_model()
     if model is None:
@@ -119,11 +121,13 @@ def stack() -> Iterator[Stack]:
         "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "WEBCHAT_RATE_LIMIT": str(WEBCHAT_RATE_LIMIT),
+        "METRICS_PORT": str(free_port()),
     }
     try:
         with redis_server() as redis, running_action_server("actions") as actions:
             env["REDIS_URL"] = redis.url
             with rasa_server(actions.url, model, env) as (url, log):
-                yield Stack(url, log, telegram, redis, actions)
+                metrics_url = f"http://127.0.0.1:{env['METRICS_PORT']}/metrics"
+                yield Stack(url, log, telegram, redis, actions, metrics_url)
     finally:
         telegram.stop()

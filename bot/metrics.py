@@ -1,0 +1,164 @@
+"""Ops without text: Prometheus counters of turns, roles, emergencies, hand-offs and failures.
+
+Every label comes from a closed set below; anything else is counted as "other". No label ever
+holds what someone wrote, a sender id or a phone number. The counters live in one registry per
+process, built on first use, and `serve` exposes it on `METRICS_PORT` (once per process).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from prometheus_client import CollectorRegistry, Counter, start_http_server
+
+from bot.settings import Settings, SettingsError
+
+__all__ = [
+    "CHANNELS",
+    "FAILURES",
+    "LINES",
+    "OTHER",
+    "REFUSED_STATUSES",
+    "ROLES",
+    "Metrics",
+    "TurnCounts",
+    "metrics",
+    "record_failure",
+    "record_refused",
+    "record_turn",
+    "serve",
+]
+
+OTHER = "other"
+CHANNELS = ("webchat", "telegram", "sms")
+ROLES = ("victim", "witness", "parent")
+# Every line id of data/helplines.yml (a test keeps them in step).
+LINES = ("3018", "3020", "119", "3114", "112", "15", "17", "18", "114", "pharos")
+FAILURES = ("turn_failed", "failsafe", "channel_send_failed")
+REFUSED_STATUSES = (400, 401, 403, 409, 413, 415, 429, 503)
+
+
+def _closed(value: str | None, allowed: Collection[str]) -> str:
+    return value if value is not None and value in allowed else OTHER
+
+
+@dataclass(frozen=True)
+class TurnCounts:
+    """What one turn adds to the counters (read from the tracker by `extensions.turn_counts`)."""
+
+    channel: str
+    role: str | None = None  # the role the conversation took in this turn, if it took one
+    emergency: bool = False
+    lines: tuple[str, ...] = field(default_factory=tuple)  # lines handed off to, no repeats
+
+
+class Metrics:
+    """The counters, in a registry of their own. Every known series starts at 0."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.turns = Counter(
+            "relais_turns", "Messages answered, per channel.", ["channel"], registry=self.registry
+        )
+        self.roles = Counter(
+            "relais_roles",
+            "Conversations that took a role (victim, witness, parent), or changed to it.",
+            ["role"],
+            registry=self.registry,
+        )
+        self.emergencies = Counter(
+            "relais_emergencies",
+            "Turns that gave the emergency reply, per channel.",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.handoffs = Counter(
+            "relais_handoffs",
+            "Hand-offs to a line: the emergency reply's lines, or the line of 'talk to someone'.",
+            ["line"],
+            registry=self.registry,
+        )
+        self.failures = Counter(
+            "relais_failures",
+            "Failed turns, fail-safe replies, failed sends and refused requests, per channel.",
+            ["channel", "kind"],
+            registry=self.registry,
+        )
+        channels = (*CHANNELS, OTHER)
+        for channel in channels:
+            self.turns.labels(channel=channel)
+            self.emergencies.labels(channel=channel)
+            for kind in (*FAILURES, *(_refused_kind(s) for s in REFUSED_STATUSES), "refused_other"):
+                self.failures.labels(channel=channel, kind=kind)
+        for role in (*ROLES, OTHER):
+            self.roles.labels(role=role)
+        for line in (*LINES, OTHER):
+            self.handoffs.labels(line=line)
+
+    def record_turn(self, counts: TurnCounts) -> None:
+        channel = _closed(counts.channel, CHANNELS)
+        self.turns.labels(channel=channel).inc()
+        if counts.role is not None:
+            self.roles.labels(role=_closed(counts.role, ROLES)).inc()
+        if counts.emergency:
+            self.emergencies.labels(channel=channel).inc()
+        for line in dict.fromkeys(_closed(line, LINES) for line in counts.lines):
+            self.handoffs.labels(line=line).inc()
+
+    def record_failure(self, channel: str | None, kind: str) -> None:
+        self.failures.labels(channel=_closed(channel, CHANNELS), kind=_closed(kind, FAILURES)).inc()
+
+    def record_refused(self, channel: str | None, status: int) -> None:
+        kind = _refused_kind(status) if status in REFUSED_STATUSES else "refused_other"
+        self.failures.labels(channel=_closed(channel, CHANNELS), kind=kind).inc()
+
+
+def _refused_kind(status: int) -> str:
+    return f"refused_{status}"
+
+
+@lru_cache(maxsize=1)
+def metrics() -> Metrics:
+    """The process's counters, built on first use."""
+    return Metrics()
+
+
+def record_turn(counts: TurnCounts) -> None:
+    metrics().record_turn(counts)
+
+
+def record_failure(channel: str | None, kind: str) -> None:
+    metrics().record_failure(channel, kind)
+
+
+def record_refused(channel: str | None, status: int) -> None:
+    metrics().record_refused(channel, status)
+
+
+_started: list[int] = []  # the port this process serves on, once started
+_serving_lock = threading.Lock()
+
+
+def serve(settings: Settings) -> bool:
+    """Starts the metrics HTTP server once per process when `METRICS_PORT` is set.
+
+    True when this call started it. A port already taken stops the start-up with its name: one
+    metrics port serves one Rasa process (run it with `SANIC_WORKERS=1`).
+    """
+    port = settings.metrics_port
+    if port is None:
+        return False
+    with _serving_lock:
+        if _started:
+            return False
+        try:
+            start_http_server(port, addr=settings.metrics_addr, registry=metrics().registry)
+        except OSError as error:
+            raise SettingsError(
+                f"METRICS_PORT {port} on {settings.metrics_addr} cannot be used: {error.strerror}"
+            ) from error
+        _started.append(port)
+        return True
