@@ -2,6 +2,9 @@
 
 It also carries out erasure: when a turn ran `action_restart` (what the `erase` rule does), the
 whole stored conversation is deleted instead of being saved.
+
+Being the one extension every Rasa server builds at start, it also installs the cached check of
+action server responses (`extensions.action_validation`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rasa.shared.core.events import Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import load_settings
+from extensions.action_validation import install as install_action_validation
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +43,7 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
         event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
+        install_action_validation()
         settings = load_settings()
         self._inner: TrackerStore
         if settings.redis_url:
