@@ -51,8 +51,10 @@ test: train system-deps
 telegram-webhook: setup
 	@.venv/bin/python -m channels.telegram_setup
 
-bench: train
+# BENCH_STEP_SECONDS, BENCH_STEPS, BENCH_CONVERSATIONS, BENCH_THINK, BENCH_SEED: see bench/load.py.
+bench: train system-deps
 	@.venv/bin/python -m bench.safety_and_triage
+	@.venv/bin/python -m bench.load
 
 lint: setup
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy

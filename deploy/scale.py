@@ -239,6 +239,9 @@ def plan(replicas: int, port: int, model: Path, workdir: Path, access_log: bool 
         # nginx overwrites X-Forwarded-For with the client's address: trust exactly one proxy.
         "SANIC_PROXIES_COUNT": "1",
         "SANIC_WORKERS": "1",
+        # One replica per core: TF threads beyond the replica's share of cores only contend.
+        "TF_INTRA_OP_PARALLELISM_THREADS": str(max(1, (os.cpu_count() or 1) // replicas)),
+        "TF_INTER_OP_PARALLELISM_THREADS": "1",
     }
     replica_parts = []
     for index in range(1, replicas + 1):
