@@ -12,14 +12,15 @@ export LOG_LEVEL_LIBRARIES := ERROR
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup system-deps train run chat test bench lint telegram-webhook clean
+.PHONY: help setup system-deps train run scale chat test bench lint telegram-webhook clean
 
 help:
 	@echo "make run    set up, train if needed, serve the bot on localhost"
 	@echo "make test   set up, train if needed, run every check"
+	@echo "make scale N=2  N Rasa replicas and the action server on one Redis, behind nginx"
 	@echo "make chat   talk to the bot in the terminal"
 	@echo "make train  train the model if its inputs changed"
-	@echo "make bench  safety-net latency and triage throughput"
+	@echo "make bench  safety-net latency, triage throughput, load test (1 and 2 replicas)"
 	@echo "make telegram-webhook  register the Telegram webhook (needs the env, see README)"
 
 setup: .venv/.installed
@@ -33,6 +34,11 @@ train: setup
 run: train
 	@scripts/run
 
+N ?= 2
+PORT ?= 5005
+scale: train system-deps
+	@.venv/bin/python -m deploy.scale --replicas $(N) --port $(PORT)
+
 chat: train
 	@scripts/chat
 
@@ -45,8 +51,10 @@ test: train system-deps
 telegram-webhook: setup
 	@.venv/bin/python -m channels.telegram_setup
 
-bench: train
+# BENCH_STEP_SECONDS, BENCH_STEPS, BENCH_CONVERSATIONS, BENCH_THINK, BENCH_SEED: see bench/load.py.
+bench: train system-deps
 	@.venv/bin/python -m bench.safety_and_triage
+	@.venv/bin/python -m bench.load
 
 lint: setup
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy

@@ -3,6 +3,9 @@
 It also carries out erasure: when a turn ran `action_restart` (what the `erase` rule does), the
 whole stored conversation is deleted instead of being saved, and so is everything the channels
 keep about the person (`bot.channel_state`: answered message ids, rate counters, SMS menu).
+
+Being the one extension every Rasa server builds at start, it also installs the cached check of
+action server responses (`extensions.action_validation`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from bot.channel_state import shared_channel_state
 from bot.metrics import serve as serve_metrics
 from bot.settings import load_settings
 from extensions import turn_counts
+from extensions.action_validation import install as install_action_validation
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
         event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
+        install_action_validation()
         settings = load_settings()
         self._inner: TrackerStore
         if settings.redis_url:
