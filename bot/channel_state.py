@@ -26,6 +26,7 @@ import structlog
 
 from bot.dedup import SeenIds
 from bot.ratelimit import FixedWindow
+from bot.redis_clients import async_client
 from bot.settings import Settings, load_settings
 
 __all__ = ["ChannelState", "MemoryChannelState", "RedisChannelState", "shared_channel_state"]
@@ -101,11 +102,7 @@ class RedisChannelState:
     erasure is never reported done when it was not."""
 
     def __init__(self, url: str, prefix: str, menu_ttl_seconds: int) -> None:
-        from redis.asyncio import Redis
-
-        self._redis = Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
-        )
+        self._redis = async_client(url)
         self._prefix = prefix
         self._menu_ttl = menu_ttl_seconds
 

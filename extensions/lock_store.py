@@ -11,6 +11,7 @@ from typing import Any
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 
+from bot.redis_clients import sync_client
 from bot.settings import load_settings
 
 REDIS_SOCKET_TIMEOUT_SECONDS = 2.0
@@ -31,6 +32,8 @@ class RelaisLockStore(LockStore):  # type: ignore[misc]
                 use_ssl=settings.redis_url.startswith("rediss://"),
                 socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
             )
+            # the same store on a client that survives a Redis restart (bot/redis_clients.py)
+            self._inner.red = sync_client(settings.redis_url)
         else:
             self._inner = InMemoryLockStore()
         super().__init__()

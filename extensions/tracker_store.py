@@ -22,6 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channel_state import shared_channel_state
 from bot.metrics import serve as serve_metrics
+from bot.redis_clients import sync_client
 from bot.settings import load_settings
 from extensions import turn_counts
 from extensions.action_validation import install as install_action_validation
@@ -63,6 +64,8 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
                 use_ssl=settings.redis_url.startswith("rediss://"),
                 event_broker=event_broker,
             )
+            # the same store on a client that survives a Redis restart (bot/redis_clients.py)
+            self._inner.red = sync_client(settings.redis_url, decode_responses=True)
         else:
             self._inner = InMemoryTrackerStore(domain or Domain.empty(), event_broker)
         super().__init__(domain, event_broker)

@@ -143,3 +143,14 @@ async def test_redis_down_fails_open_but_erasure_fails_loudly() -> None:
             await state.forget(alice)
         lone.start()
         assert not await state.first_time(alice, "m1")  # what was stored before is still there
+
+
+async def test_the_first_request_after_redis_restarts_is_served() -> None:
+    """A pooled connection left over from before a Redis restart is retried, not failed."""
+    with redis_server() as restarting:
+        state = make_redis_state(restarting)
+        alice = person()
+        await state.set_menu(alice, {"1": "/victim"})
+        restarting.stop()
+        restarting.start()  # nothing used the connection while Redis was away
+        assert await state.menu(alice) == {"1": "/victim"}

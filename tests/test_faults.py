@@ -115,3 +115,14 @@ def test_telegram_api_down_mid_conversation_then_back(stack: Stack) -> None:
     assert "3/" in telegram_texts(
         stack, chat
     )  # the turn that could not be delivered still moved the kit on
+
+
+def test_a_redis_restart_between_two_messages_goes_unnoticed(stack: Stack) -> None:
+    """Connections pooled before the restart are retried once, so nobody gets the fail-safe."""
+    client, number = "fault" + uuid.uuid4().hex, phone()
+    assert "1/" in web(stack, client, OPENING)
+    assert "1/" in message_text(post_sms(stack, sms_form(OPENING, number)))
+    stack.redis.stop()
+    stack.redis.start()
+    assert "2/" in web(stack, client, "/kit_next")
+    assert "2/" in message_text(post_sms(stack, sms_form("1", number)))  # the stored menu
