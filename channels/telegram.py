@@ -51,6 +51,12 @@ def _failsafe_call(chat: int) -> HTTPResponse:
     )
 
 
+def _chat_id(item: Any) -> Any:
+    """`item["chat"]["id"]`, or None when the update does not have that shape."""
+    chat = item.get("chat") if isinstance(item, dict) else None
+    return chat.get("id") if isinstance(chat, dict) else None
+
+
 def _markup(message: TelegramMessage) -> InlineKeyboardMarkup | None:
     if not message.keyboard:
         return None
@@ -137,17 +143,17 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         callback = update.get("callback_query")
         message = update.get("message")
         if isinstance(callback, dict):
-            chat = ((callback.get("message") or {}).get("chat") or {}).get("id")
+            chat = _chat_id(callback.get("message"))
             data = callback.get("data")
             text = default_codec().decode(data) if isinstance(data, str) else None
             await self._answer_callback(callback.get("id"))
         elif isinstance(message, dict):
-            chat = (message.get("chat") or {}).get("id")
+            chat = _chat_id(message)
             text = message.get("text") if isinstance(message.get("text"), str) else None
             if text is None and any(kind in message for kind in NON_TEXT_KINDS):
                 return await self._send_plain(chat, load_channel_texts().non_text_reply)
         elif isinstance(update.get("edited_message"), dict):
-            chat = (update["edited_message"].get("chat") or {}).get("id")
+            chat = _chat_id(update["edited_message"])
             return await self._send_plain(chat, load_channel_texts().non_text_reply)
         else:
             log.info("telegram.ignored", kind="other_update")
@@ -169,7 +175,7 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         for key in ("message", "edited_message", "callback_query"):
             item = update.get(key)
             if isinstance(item, dict):
-                chat = ((item.get("message") or item).get("chat") or {}).get("id")
+                chat = _chat_id(item.get("message") or item)
                 if isinstance(chat, int):
                     return _failsafe_call(chat)
         return response.json({"status": "error"})
