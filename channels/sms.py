@@ -28,7 +28,7 @@ from bot.dedup import SeenIds
 from bot.privacy import pseudonymise
 from bot.render import render_sms
 from bot.settings import Settings, load_settings
-from channels.common import refuse, require_secrets
+from channels.common import refuse, require_secrets, short_error_pages
 from channels.turn import run_turn
 
 __all__ = ["SmsInput"]
@@ -76,6 +76,7 @@ class SmsInput(InputChannel):  # type: ignore[misc]
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
         webhook = Blueprint("sms_webhook", module.__name__ if module else None)
+        short_error_pages(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -31,7 +31,7 @@ from bot.dedup import SeenIds
 from bot.privacy import pseudonymise
 from bot.render import TelegramMessage, default_codec, load_channel_texts, render_telegram
 from bot.settings import Settings, load_settings
-from channels.common import refuse, require_secrets
+from channels.common import refuse, require_secrets, short_error_pages
 from channels.turn import run_turn
 
 __all__ = ["TelegramInput"]
@@ -107,6 +107,7 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
         webhook = Blueprint("telegram_webhook", module.__name__ if module else None)
+        short_error_pages(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
