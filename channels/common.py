@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+from typing import Any
+
 import structlog
-from sanic import response
+from sanic import Blueprint, Sanic, response
+from sanic.exceptions import SanicException
+from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.metrics import record_refused
 from bot.settings import Settings, SettingsError
 
-__all__ = ["refuse", "require_secrets"]
+__all__ = ["refuse", "require_secrets", "short_error_pages"]
 
 log = structlog.get_logger(__name__)
 
@@ -28,3 +33,27 @@ def require_secrets(channel: str, settings: Settings, configured: bool, needs: s
     if settings.mode == "production":
         raise SettingsError(f"the {channel} channel needs {needs}")
     log.info(f"{channel}.disabled", reason=f"{needs} not set")
+
+
+def short_error_pages(blueprint: Blueprint) -> None:
+    """Sanic's own 4xx answers (unknown path, wrong method) as the same short JSON.
+
+    Sanic 21.12 picks its error page from the request's `Accept` header and answers 500 when
+    that header is malformed (`Accept: 0`); this answer does not read it.
+    """
+
+    @blueprint.listener("before_server_start")
+    async def install(app: Sanic, _: Any) -> None:
+        app.error_handler.add(SanicException, _short_error_page)
+
+
+def _short_error_page(_: Request, error: SanicException) -> HTTPResponse | None:
+    status = int(getattr(error, "status_code", 500))
+    if status >= 500:
+        return None  # Sanic's default handling
+    try:
+        reason = HTTPStatus(status).phrase.lower()
+    except ValueError:
+        reason = "bad request"
+    headers = getattr(error, "headers", None) or {}  # `Allow` on a 405
+    return response.json({"error": reason}, status=status, headers=headers)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -28,7 +29,7 @@ from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import render_sms
 from bot.settings import Settings, load_settings
-from channels.common import refuse, require_secrets
+from channels.common import refuse, require_secrets, short_error_pages
 from channels.turn import run_turn
 
 __all__ = ["SmsInput"]
@@ -38,6 +39,15 @@ log = structlog.get_logger(__name__)
 WEBHOOK_PATH = "/webhooks/sms/webhook"
 MAX_BODY_BYTES = 16 * 1024
 MAX_MESSAGE_CHARS = 1600
+
+
+def _form(body: bytes) -> dict[str, str]:
+    """The posted fields, the first value of each, empty ones included: Twilio signs every
+    field it sends, `FromCity=` too (Sanic's `request.form` drops empty fields)."""
+    form: dict[str, str] = {}
+    for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+        form.setdefault(key, value)
+    return form
 
 
 def _twiml(text: str | None) -> HTTPResponse:
@@ -66,6 +76,7 @@ class SmsInput(InputChannel):  # type: ignore[misc]
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
         webhook = Blueprint("sms_webhook", module.__name__ if module else None)
+        short_error_pages(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -82,7 +93,7 @@ class SmsInput(InputChannel):  # type: ignore[misc]
             if not content_type.startswith("application/x-www-form-urlencoded"):
                 return refuse("sms", 415, "content type must be application/x-www-form-urlencoded")
             try:
-                form = {key: values[0] for key, values in request.form.items() if values}
+                form = _form(request.body or b"")
             except (ValueError, UnicodeDecodeError):
                 return refuse("sms", 400, "body is not a valid form")
             signature = request.headers.get("X-Twilio-Signature", "")

@@ -32,7 +32,7 @@ from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import TelegramMessage, default_codec, load_channel_texts, render_telegram
 from bot.settings import Settings, load_settings
-from channels.common import refuse, require_secrets
+from channels.common import refuse, require_secrets, short_error_pages
 from channels.turn import run_turn
 
 __all__ = ["TelegramInput"]
@@ -52,16 +52,20 @@ def _failsafe_call(chat: int) -> HTTPResponse:
     )
 
 
+def _chat_id(item: Any) -> Any:
+    """`item["chat"]["id"]`, or None when the update does not have that shape."""
+    chat = item.get("chat") if isinstance(item, dict) else None
+    return chat.get("id") if isinstance(chat, dict) else None
+
+
 def _chat_of(update: dict[str, Any]) -> int | None:
     """The chat an update comes from, if it has one."""
     for key in ("message", "edited_message", "callback_query"):
         item = update.get(key)
         if isinstance(item, dict):
-            message = item.get("message") if key == "callback_query" else item
-            chat = (message if isinstance(message, dict) else {}).get("chat") or {}
-            chat_id = chat.get("id") if isinstance(chat, dict) else None
-            if isinstance(chat_id, int) and not isinstance(chat_id, bool):
-                return chat_id
+            chat = _chat_id(item.get("message") if key == "callback_query" else item)
+            if isinstance(chat, int) and not isinstance(chat, bool):
+                return chat
     return None
 
 
@@ -115,6 +119,7 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
         webhook = Blueprint("telegram_webhook", module.__name__ if module else None)
+        short_error_pages(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -155,17 +160,17 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         callback = update.get("callback_query")
         message = update.get("message")
         if isinstance(callback, dict):
-            chat = ((callback.get("message") or {}).get("chat") or {}).get("id")
+            chat = _chat_id(callback.get("message"))
             data = callback.get("data")
             text = default_codec().decode(data) if isinstance(data, str) else None
             await self._answer_callback(callback.get("id"))
         elif isinstance(message, dict):
-            chat = (message.get("chat") or {}).get("id")
+            chat = _chat_id(message)
             text = message.get("text") if isinstance(message.get("text"), str) else None
             if text is None and any(kind in message for kind in NON_TEXT_KINDS):
                 return await self._send_plain(chat, load_channel_texts().non_text_reply)
         elif isinstance(update.get("edited_message"), dict):
-            chat = (update["edited_message"].get("chat") or {}).get("id")
+            chat = _chat_id(update["edited_message"])
             return await self._send_plain(chat, load_channel_texts().non_text_reply)
         else:
             log.info("telegram.ignored", kind="other_update")

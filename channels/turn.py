@@ -32,6 +32,9 @@ async def run_turn(
     collector: CollectingOutputChannel,
 ) -> list[dict[str, Any]]:
     """The bot's messages for this turn; the fail-safe text when there are none."""
+    if message.text:
+        # JSON can carry lone surrogates ("\ud800"), which crash spaCy: make them "?"
+        message.text = message.text.encode("utf-8", "replace").decode("utf-8")
     try:
         await on_new_message(message)
     except asyncio.CancelledError:

@@ -28,7 +28,7 @@ from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import render_web
 from bot.settings import Settings, load_settings
-from channels.common import refuse
+from channels.common import refuse, short_error_pages
 from channels.turn import failsafe_messages, run_turn
 
 __all__ = ["WebChatInput"]
@@ -74,6 +74,7 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
         webhook = Blueprint("webchat_webhook", module.__name__ if module else None)
+        short_error_pages(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -133,3 +133,21 @@ def test_when_the_bot_api_fails_the_failsafe_goes_back_in_the_webhook_response(
     body = reply.json()
     assert body["method"] == "sendMessage" and body["chat_id"] == chat
     assert "3018" in body["text"] and "112" in body["text"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"message": {"message_id": 1, "chat": 5, "text": "salut"}},
+        {"message": {"message_id": 1, "chat": [1], "text": "salut"}},
+        {"edited_message": {"message_id": 1, "chat": "x", "text": "salut"}},
+        {"callback_query": {"id": "cb-2", "data": "/kit_next", "message": "x"}},
+    ],
+)
+def test_an_update_whose_chat_is_not_an_object_gets_a_400(
+    stack: Stack, fields: dict[str, Any]
+) -> None:
+    """Found by the fuzz (tests/test_webhook_fuzz.py): these were 500s."""
+    reply = post(stack, update(0, **fields))
+    assert reply.status_code == 400
+    assert reply.json() == {"error": "update without a chat id"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -32,6 +33,21 @@ def test_a_message_gets_the_3018_and_the_kit_buttons(base_url: str) -> None:
     assert "3018" in messages[0]["text"]
     assert set(messages[0]) <= {"text", "buttons", "links"}
     assert {"text": "3018", "href": "tel:3018"} in messages[0]["links"]
+
+
+def test_a_lone_surrogate_in_the_json_still_gets_a_real_answer(base_url: str) -> None:
+    body = json.dumps({"sender": uuid.uuid4().hex, "message": "jveux mourir \ud800"})
+    assert "\\ud800" in body  # escaped in the JSON, as a client may send it
+    reply = httpx.post(
+        f"{base_url}/webhook",
+        content=body.encode(),
+        headers={**origin(base_url), "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert reply.status_code == 200
+    first = reply.json()[0]["text"]
+    assert "112" in first and "3114" in first
+    assert "je n'arrive pas" not in first  # the answer to the message, not the fail-safe
 
 
 def test_danger_gets_112_and_3114_in_the_first_reply(base_url: str) -> None:
