@@ -412,23 +412,35 @@ def table(results: dict[str, Any]) -> str:
 
 
 def account(results: dict[str, Any], cores: int) -> str:
-    """Says whether the CPU allowed the ratio, from what each process used at the best step."""
+    """Says whether the CPU allowed the ratio, from what each process used at the best steps."""
     s = results["saturation"]
-    two = s["two"]["best"]
-    if not two:
-        return "two replicas never held p99 <= 1 s."
+    one, two = s["one"]["best"], s["two"]["best"]
+    if not one or not two:
+        return "one of the runs never held p99 <= 1 s."
     busy = sum(two["cpu_s"].values()) / two["seconds"]
     loadgen = two["cpu_s"]["loadgen"] / two["seconds"]
     replicas = sum(v for k, v in two["cpu_s"].items() if k.startswith("rasa")) / two["seconds"]
-    return (
+
+    def replica_ms_per_turn(row: dict[str, Any]) -> float:
+        used = sum(v for k, v in row["cpu_s"].items() if k.startswith("rasa"))
+        return 1000 * used / max(1.0, row["turns_per_s"] * row["seconds"])
+
+    per_turn_one, per_turn_two = replica_ms_per_turn(one), replica_ms_per_turn(two)
+    text = (
         f"At the best two-replica step the measured processes used {busy:.2f} of {cores} cores "
-        f"(replicas {replicas:.2f}, load generator {loadgen:.2f}); "
-        + (
-            "the CPU was the limit, not the design: the replicas cannot get two whole cores "
-            "while the load generator, nginx, Redis and the action server share them."
-            if busy > 0.85 * cores
-            else "the CPU was not exhausted."
+        f"(replicas {replicas:.2f}, load generator {loadgen:.2f}). Replica CPU per turn: "
+        f"{per_turn_one:.0f} ms with one replica, {per_turn_two:.0f} ms with two. "
+    )
+    if busy <= 0.85 * cores:
+        return text + "The CPU was not exhausted."
+    if per_turn_two > 1.2 * per_turn_one:
+        return text + (
+            "The cores were full, and each turn cost more CPU with two replicas than with one: "
+            "the replicas also compete with each other, not only with the load generator."
         )
+    return text + (
+        "The cores were full at the same cost per turn: the replicas cannot get two whole "
+        "cores while the load generator, nginx, Redis and the action server share them."
     )
 
 
