@@ -299,7 +299,10 @@ def saturation_series(
     total_before = processes.cpu()
     for concurrency in steps:
         before = processes.cpu()
-        tally, elapsed = asyncio.run(saturate(url, origin, concurrency, seconds, turns, seed))
+        # New people at each step and in each run: reusing the senders would make every
+        # conversation longer at each step, and a turn costs more on a longer tracker.
+        step_seed = random.Random(f"{seed}-{name}-{concurrency}").getrandbits(64)
+        tally, elapsed = asyncio.run(saturate(url, origin, concurrency, seconds, turns, step_seed))
         row = {"concurrency": concurrency, **tally.summary(elapsed)}
         row["cpu_s"] = cpu_delta(before, processes.cpu())
         row["seconds"] = round(elapsed, 1)

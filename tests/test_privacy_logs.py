@@ -20,8 +20,8 @@ from tests.conftest import Stack
 pytestmark = pytest.mark.model
 
 CANARY = "zorglub" + uuid.uuid4().hex[:8]
-PHONE = f"+3361{random.randrange(10**7, 10**8)}"
-CHAT_ID = random.randrange(10**9, 2 * 10**9)
+PHONE = f"+3361{random.SystemRandom().randrange(10**7, 10**8)}"
+CHAT_ID = random.SystemRandom().randrange(10**9, 2 * 10**9)
 WEB_CLIENT = "canary" + uuid.uuid4().hex
 
 
