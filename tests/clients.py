@@ -15,6 +15,28 @@ from tests.conftest import PUBLIC_BASE_URL, TELEGRAM_SECRET, TWILIO_TOKEN, Stack
 
 PUBLIC_URL = PUBLIC_BASE_URL + "/webhooks/sms/webhook"
 
+# ---- Web chat
+
+
+def post_web(
+    stack: Stack,
+    client: str,
+    text: str,
+    message_id: str | None = None,
+    origin: str | None = None,
+) -> httpx.Response:
+    """As the widget posts: the client's id, the text, an optional message id, its Origin."""
+    body = {"sender": client, "message": text}
+    if message_id is not None:
+        body["id"] = message_id
+    return httpx.post(
+        f"{stack.url}/webhooks/webchat/webhook",
+        json=body,
+        headers={"Origin": origin or stack.url},
+        timeout=60,
+    )
+
+
 # ---- Telegram
 
 # Ids from the OS, not from `random`: loading a Rasa model calls `random.seed(42)`, and two tests

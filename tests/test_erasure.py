@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 import redis
 
@@ -21,6 +20,7 @@ from tests.clients import (
     phone,
     post_sms,
     post_telegram,
+    post_web,
     sms_form,
     text_update,
 )
@@ -41,19 +41,15 @@ def keys_of(stack: Stack, person: str) -> dict[str, int]:
     }
 
 
-def post_web(stack: Stack, client: str, text: str) -> httpx.Response:
-    return httpx.post(
-        f"{stack.url}/webhooks/webchat/webhook",
-        json={"sender": client, "message": text, "id": uuid.uuid4().hex},
-        headers={"Origin": stack.url},
-        timeout=60,
-    )
-
-
 def test_web_chat_conversation_kept_with_ttl_then_erased(stack: Stack) -> None:
     client = "erase" + uuid.uuid4().hex
     person = pseudonymise(KEY, "webchat", client)
-    assert post_web(stack, client, "on m'insulte sur insta depuis une semaine").status_code == 200
+    assert (
+        post_web(
+            stack, client, "on m'insulte sur insta depuis une semaine", uuid.uuid4().hex
+        ).status_code
+        == 200
+    )
     kept = keys_of(stack, person)
     tracker = f"{REDIS_KEY_PREFIX}:tracker:{person}"
     assert tracker in kept
@@ -61,7 +57,7 @@ def test_web_chat_conversation_kept_with_ttl_then_erased(stack: Stack) -> None:
     assert f"{REDIS_KEY_PREFIX}:seen:{person}" in kept
     assert f"{REDIS_KEY_PREFIX}:rate:client:{person}" in kept
     assert all(ttl > 0 for ttl in kept.values()), kept  # nothing is kept forever
-    reply = post_web(stack, client, "/oubli")
+    reply = post_web(stack, client, "/oubli", uuid.uuid4().hex)
     assert "effac" in reply.text
     assert keys_of(stack, person) == {}
 

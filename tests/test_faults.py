@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.clients import (
@@ -21,6 +20,7 @@ from tests.clients import (
     phone,
     post_sms,
     post_telegram,
+    post_web,
     sms_form,
     text_update,
 )
@@ -32,12 +32,7 @@ OPENING = "des gens m'insultent tous les jours sur insta"
 
 
 def web(stack: Stack, client: str, text: str) -> str:
-    reply = httpx.post(
-        f"{stack.url}/webhooks/webchat/webhook",
-        json={"sender": client, "message": text},
-        headers={"Origin": stack.url},
-        timeout=60,
-    )
+    reply = post_web(stack, client, text)
     assert reply.status_code == 200, reply.text
     messages: list[dict[str, Any]] = reply.json()
     return "\n".join(message.get("text") or "" for message in messages)

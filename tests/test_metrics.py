@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.privacy import pseudonymise
 from bot.settings import load_settings
-from tests.clients import post_sms, post_telegram, sms_form, text_update
+from tests.clients import post_sms, post_telegram, post_web, sms_form, text_update
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.model
@@ -46,12 +46,7 @@ def rise(before: Samples, after: Samples, name: str, **labels: str) -> float:
 
 
 def web(stack: Stack, text: str, origin: str | None = None) -> httpx.Response:
-    return httpx.post(
-        f"{stack.url}/webhooks/webchat/webhook",
-        json={"sender": WEB_CLIENT, "message": text},
-        headers={"Origin": origin or stack.url},
-        timeout=60,
-    )
+    return post_web(stack, WEB_CLIENT, text, origin=origin)
 
 
 def test_conversations_move_the_counters_without_any_text_or_id(stack: Stack) -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import random
 import uuid
 
-import httpx
 import pytest
 import redis
 
-from tests.clients import post_sms, post_telegram, sms_form, text_update
+from tests.clients import post_sms, post_telegram, post_web, sms_form, text_update
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.model
@@ -39,13 +38,7 @@ def test_no_text_number_or_raw_id_in_the_server_log_or_redis_keys(stack: Stack) 
     store = redis.Redis.from_url(stack.redis.url, decode_responses=True)
     key_names: set[str] = set()
     for text in canary_texts():
-        web = httpx.post(
-            f"{stack.url}/webhooks/webchat/webhook",
-            json={"sender": WEB_CLIENT, "message": text},
-            headers={"Origin": stack.url},
-            timeout=60,
-        )
-        assert web.status_code == 200
+        assert post_web(stack, WEB_CLIENT, text).status_code == 200
         assert post_telegram(stack, text_update(CHAT_ID, text)).status_code == 200
         assert post_sms(stack, sms_form(text, PHONE)).status_code == 200
         key_names.update(store.scan_iter("*"))  # before and after the erasure
