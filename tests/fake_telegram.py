@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,6 +37,15 @@ class FakeTelegram:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    @contextmanager
+    def failing_send(self) -> Iterator[None]:
+        """`sendMessage` answers 500 inside the block, as when Telegram's API is down."""
+        self.failing = True
+        try:
+            yield
+        finally:
+            self.failing = False
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[dict[str, Any]]:
         with self._lock:

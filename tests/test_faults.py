@@ -97,11 +97,8 @@ def test_redis_down_mid_conversation_on_every_channel_then_back(stack: Stack) ->
 def test_telegram_api_down_mid_conversation_then_back(stack: Stack) -> None:
     chat = new_chat()
     assert post_telegram(stack, text_update(chat, OPENING)).status_code == 200
-    stack.telegram.failing = True
-    try:
+    with stack.telegram.failing_send():
         during = post_telegram(stack, text_update(chat, "/kit_next"))
-    finally:
-        stack.telegram.failing = False
     assert during.status_code == 200
     call = during.json()
     assert call["method"] == "sendMessage" and call["chat_id"] == chat

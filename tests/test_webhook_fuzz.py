@@ -37,7 +37,17 @@ from twilio.request_validator import RequestValidator
 
 from bot.commands import load_commands
 from channels import webchat
-from tests.clients import PUBLIC_URL, message_text, new_chat, phone, sms_form, text_update
+from tests.clients import (
+    PUBLIC_URL,
+    message_text,
+    new_chat,
+    phone,
+    post_sms,
+    post_telegram,
+    post_web,
+    sms_form,
+    text_update,
+)
 from tests.conftest import REDIS_KEY_PREFIX, ROOT, TELEGRAM_SECRET, TWILIO_TOKEN, Stack
 
 pytestmark = pytest.mark.model
@@ -246,33 +256,15 @@ class Kept:
         self.stored: dict[bytes, list[dict[str, Any]]] = {}
 
     def web(self, text: str) -> httpx.Response:
-        return httpx.post(
-            f"{self.stack.url}/webhooks/webchat/webhook",
-            json={"sender": self.web_sender, "message": text},
-            headers={"Origin": self.stack.url},
-            timeout=60,
-        )
+        return post_web(self.stack, self.web_sender, text)
 
     def sms(self, text: str) -> str:
-        data = sms_form(text, self.phone)
-        signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_URL, data)
-        reply = httpx.post(
-            f"{self.stack.url}/webhooks/sms/webhook",
-            data=data,
-            headers={"X-Twilio-Signature": signature},
-            timeout=60,
-        )
+        reply = post_sms(self.stack, sms_form(text, self.phone))
         assert reply.status_code == 200
         return message_text(reply)
 
     def telegram(self, body: dict[str, Any]) -> None:
-        reply = httpx.post(
-            f"{self.stack.url}/webhooks/telegram/webhook",
-            json=body,
-            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
-            timeout=60,
-        )
-        assert reply.status_code == 200
+        assert post_telegram(self.stack, body).status_code == 200
 
     def trackers(self) -> dict[bytes, list[dict[str, Any]]]:
         keys = self.redis.keys(f"{REDIS_KEY_PREFIX}:tracker:*")
