@@ -21,6 +21,8 @@ __all__ = [
 ]
 
 ROLES = ("victim", "witness", "parent")
+AUTHOR = "author"
+AUTHOR_KIT = "general"
 SITUATIONS = (
     "insults",
     "threats",
@@ -32,6 +34,16 @@ SITUATIONS = (
     "grooming",
     "school_bullying",
     "racket",
+    # Kinds of harm with lines of their own (data/helplines.yml `routing.harms`).
+    "sexual_violence",
+    "sexual_abuse",
+    "violence_home",
+    "distress",
+    "eating",
+    "adult_at_school",
+    "hacked_account",
+    "intimate_images",
+    "online_hate",
 )
 
 
@@ -84,6 +96,9 @@ class Content:
         return cls(kits=kits, platforms=platforms, failsafe=failsafe)
 
     def kit(self, role: str | None, situation: str | None) -> Kit | None:
+        """The kit for the role and situation; the author has one kit, whatever happened."""
+        if role == AUTHOR:
+            return self.kits.get((AUTHOR, AUTHOR_KIT))
         if role is None or situation is None:
             return None
         return self.kits.get((role, situation))

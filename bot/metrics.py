@@ -34,9 +34,12 @@ __all__ = [
 
 OTHER = "other"
 CHANNELS = ("webchat", "telegram", "sms")
-ROLES = ("victim", "witness", "parent")
+ROLES = ("victim", "witness", "parent", "author")
 # Every line id of data/helplines.yml (a test keeps them in step).
-LINES = ("3018", "3020", "119", "3114", "112", "15", "17", "18", "114", "pharos")
+LINES = (
+    "3018", "3020", "119", "3114", "112", "15", "17", "18", "114", "pharos",
+    "fil_sante_jeunes", "take_it_down", "cybermalveillance",
+)  # fmt: skip
 FAILURES = ("turn_failed", "failsafe", "channel_send_failed")
 REFUSED_STATUSES = (400, 401, 403, 409, 413, 415, 429, 503)
 

@@ -1,0 +1,170 @@
+"""Rasa NLU component around `bot.harms` and `bot.speaker`: what happened, and who speaks.
+
+It runs after the FallbackClassifier and before the safety net (which runs last and wins):
+- a strong harm match (sexual violence, abuse at home, eating troubles, author...) replaces the
+  model's intent with the harm's intent: the line made for that harm is what the person needs,
+  whoever the model thought was writing;
+- a weak harm match (`distress`) replaces only an answer that had no role (out of scope, unsure);
+- the `speaker` entity (`victim`, `witness`, `parent`) says who writes, and the `voice` entity
+  (`vous`) marks an adult, for the role of a harm and the "vous" of every reply.
+The lexicons are read at training time and stored inside the model, like the safety net's.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.harms import STRONG_HARMS, WEAK_HARMS, HarmNet
+from bot.speaker import ADULT, speaker
+
+logger = logging.getLogger(__name__)
+
+HARMS_FILE = "harms.yml"
+LEXICON_FILE = "lexicon.yml"
+SPEAKER_ENTITY = "speaker"
+VOICE_ENTITY = "voice"
+# Intents a weak harm may replace: answers that say nothing of a role or a kind of harm.
+NO_ROLE_INTENTS = frozenset(
+    {"out_of_scope", "nlu_fallback", "greet", "affirm", "deny", "thanks", "goodbye", "ask_human"}
+)
+EMERGENCY_INTENT = "emergency"
+
+
+def force_intent(message: Message, intent: str) -> None:
+    """Sets `intent` with confidence 1 at the head of the ranking (also used by the safety net)."""
+    forced = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [
+        item
+        for item in message.get(INTENT_RANKING_KEY) or []
+        if item.get(INTENT_NAME_KEY) != intent
+    ]
+    message.set(INTENT, forced, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
+
+
+def set_entity(message: Message, name: str, value: str, extractor: str) -> None:
+    """Replaces the `name` entity with one that spans the whole message (never logged)."""
+    text = message.get(TEXT) or ""
+    entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != name]
+    entities.append(
+        {
+            "entity": name,
+            "value": value,
+            "start": 0,
+            "end": len(text),
+            "confidence": 1.0,
+            "extractor": extractor,
+        }
+    )
+    message.set(ENTITIES, entities, add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class HarmSignalsClassifier(GraphComponent, IntentClassifier):  # type: ignore[misc]
+    """Forces the harm's intent on a harm match; adds the `speaker` and `voice` entities."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return []  # placed by config.yml, after the fallback and before the safety net
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"harms": "data/safety/harms.yml", "lexicon": "data/safety/lexicon.yml"}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        texts: dict[str, str] | None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._texts = texts
+        self._net: HarmNet | None = None
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> HarmSignalsClassifier:
+        return cls(config, model_storage, resource, None)
+
+    def _read_sources(self) -> dict[str, str]:
+        return {
+            HARMS_FILE: Path(self._config["harms"]).read_text(encoding="utf-8"),
+            LEXICON_FILE: Path(self._config["lexicon"]).read_text(encoding="utf-8"),
+        }
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self._texts = self._read_sources()
+        HarmNet.from_texts(self._texts[HARMS_FILE], self._texts[LEXICON_FILE])  # fail early
+        with self._model_storage.write_to(self._resource) as directory:
+            for name, text in self._texts.items():
+                (directory / name).write_text(text, encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> HarmSignalsClassifier:
+        with model_storage.read_from(resource) as directory:
+            texts = {
+                name: (directory / name).read_text(encoding="utf-8")
+                for name in (HARMS_FILE, LEXICON_FILE)
+            }
+        return cls(config, model_storage, resource, texts)
+
+    def _harm_net(self) -> HarmNet:
+        if self._net is None:
+            texts = self._texts or self._read_sources()
+            self._net = HarmNet.from_texts(texts[HARMS_FILE], texts[LEXICON_FILE])
+        return self._net
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        net = self._harm_net()
+        name = type(self).__name__
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            match = net.check(text)
+            if match is not None and intent != EMERGENCY_INTENT:
+                strong = match.category in STRONG_HARMS
+                if strong or (match.category in WEAK_HARMS and intent in NO_ROLE_INTENTS):
+                    logger.info("harm.match category=%s pattern=%s", *match)
+                    force_intent(message, match.category)
+            who = speaker(net.net, text)
+            if who is not None:
+                set_entity(message, SPEAKER_ENTITY, who, name)
+                if who == ADULT:
+                    set_entity(message, VOICE_ENTITY, "vous", name)
+        return messages
