@@ -63,8 +63,12 @@ class Kit:
 class PlatformSteps:
     id: str
     name: str
-    steps: tuple[str, ...]
+    steps: tuple[str, ...]  # "tu", for young people
     source: str
+    steps_vous: tuple[str, ...] = ()  # "vous", for an adult helping a child
+
+    def for_voice(self, voice: str | None) -> tuple[str, ...]:
+        return self.steps_vous if voice == "vous" and self.steps_vous else self.steps
 
 
 def _load(path: Path) -> Mapping[str, Any]:
@@ -89,7 +93,13 @@ class Content:
             for situation, entry in by_situation.items()
         }
         platforms = {
-            pid: PlatformSteps(pid, str(entry["name"]), tuple(entry["steps"]), str(entry["source"]))
+            pid: PlatformSteps(
+                pid,
+                str(entry["name"]),
+                tuple(entry["steps"]),
+                str(entry["source"]),
+                tuple(entry.get("steps_vous") or ()),
+            )
             for pid, entry in _load(directory / "platforms.yml")["platforms"].items()
         }
         failsafe = str(_load(directory / "failsafe.yml")["failsafe"])

@@ -131,7 +131,7 @@ class Routing:
     def all_ids(self) -> list[str]:
         ids: list[str] = []
         for group in (self.roles, self.situations, self.harms, self.danger, self.when_closed):
-            for key, routed in group.items():
+            for routed in group.values():
                 ids.extend(routed)
         ids.extend(self.when_closed)
         return ids
@@ -187,18 +187,17 @@ class Directory:
         """
         if emergency or role == "emergency":
             return list(self.danger_lines(danger))
-        if situation in self.routing.harms:
+        if situation is not None and situation in self.routing.harms:
             return list(self.routing.harms[situation])
         ids = list(self.routing.roles.get(role, ()))
-        if situation:
+        if situation is not None:
             ids.extend(self.routing.situations.get(situation, ()))
         return list(dict.fromkeys(ids))
 
     def danger_lines(self, danger: str | None = None) -> tuple[str, ...]:
         """The lines of the emergency reply for this danger (any other: the general one)."""
-        return self.routing.danger.get(danger or DEFAULT_DANGER) or self.routing.danger[
-            DEFAULT_DANGER
-        ]
+        routed = self.routing.danger.get(danger or DEFAULT_DANGER)
+        return routed or self.routing.danger[DEFAULT_DANGER]
 
     def main_line(self, role: str | None, situation: str | None = None) -> str:
         """The line a hand-off gives first: the first line routed for the role and situation."""

@@ -36,6 +36,7 @@ class FlowState:
     kit_step: int | None = None  # index of the last kit step shown
     kit_role: str | None = None  # the role the kit was started for
     kit_situation: str | None = None  # the situation the kit was started for
+    voice: str | None = None  # "vous" for an adult
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, Any]) -> FlowState:
@@ -47,6 +48,7 @@ class FlowState:
             kit_step=int(step) if step is not None else None,
             kit_role=slots.get("kit_role"),
             kit_situation=slots.get("kit_situation"),
+            voice=slots.get("voice"),
         )
 
 
@@ -101,7 +103,7 @@ def kit_next(state: FlowState, content: Content) -> Turn:
     say: list[Say] = []
     platform = content.platform(state.platform)
     if platform is not None and state.kit_step < len(kit.steps):
-        steps = "\n".join(platform.steps)
+        steps = "\n".join(platform.for_voice(state.voice))
         say.append(Say("utter_platform_steps", {"platform": platform.name, "steps": steps}))
     say.append(Say("utter_offer_handoff"))
     return Turn(tuple(say), {"kit_step": len(kit.steps)})

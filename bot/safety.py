@@ -150,9 +150,7 @@ class SafetyNet:
     symbols: Mapping[str, str]
 
     @classmethod
-    def from_file(
-        cls, path: pathlib.Path, categories: frozenset[str] = CATEGORIES
-    ) -> SafetyNet:
+    def from_file(cls, path: pathlib.Path, categories: frozenset[str] = CATEGORIES) -> SafetyNet:
         with path.open(encoding="utf-8") as handle:
             data: object = yaml.safe_load(handle)
         return cls.from_mapping(_mapping(data, str(path)), categories)

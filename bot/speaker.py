@@ -15,27 +15,37 @@ from bot.safety import SafetyNet
 
 __all__ = ["ADULT", "PEER", "SELF", "speaker"]
 
-_ADULT: Final = re.compile(
-    r"\b(?:(?:mon|notre|votre) (?:fils|enfant|ado|adolescent|garcon|petit fils|neveu|beau fils|eleve)"
-    r"|(?:ma|notre|votre) (?:fille|ado|adolescente|petite fille|niece|belle fille|eleve)"
-    r"|(?:mes|nos) (?:enfants|ados|eleves|filles|fils|petits enfants)"
-    r"|(?:un|une|plusieurs|deux|trois|certains|certaines) (?:de mes|de nos) (?:eleves|enfants|joueurs|joueuses)"
-    r"|(?:je suis|en tant que|moi qui suis|suis) (?:sa |son |la |le |une |un )?(?:maman|papa|parent|mere|pere|grand mere|grand pere|mamie|papi|tante|oncle"
-    r"|prof|professeure?|enseignante?|cpe|directeur|directrice|principale?|proviseure?|infirmiere|infirmier|educatrice|educateur"
-    r"|entraineur|entraineuse|coach|animatrice|animateur|assistante sociale|surveillante?|aed)"
-    r"|my (?:son|daughter|child|kid|kids|children|student|students|pupil|grandson|granddaughter))\b"
+
+def _any(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+
+
+_ADULT_OF: Final = "professeure?|enseignante?|cpe|directeur|directrice|principale?|proviseure?"
+_ADULT_OF_2: Final = "infirmiere|infirmier|educatrice|educateur|entraineur|entraineuse|coach"
+_ADULT: Final = _any(
+    r"(?:mon|notre|votre) (?:fils|enfant|ado|adolescent|garcon|petit fils|neveu|beau fils|eleve)",
+    r"(?:ma|notre|votre) (?:fille|ado|adolescente|petite fille|niece|belle fille|eleve)",
+    r"(?:mes|nos) (?:enfants|ados|eleves|filles|fils|petits enfants)",
+    r"(?:un|une|plusieurs|deux|trois|certains|certaines) (?:de mes|de nos)"
+    r" (?:eleves|enfants|joueurs|joueuses)",
+    r"(?:je suis|en tant que|moi qui suis|suis) (?:sa |son |la |le |une |un )?"
+    r"(?:maman|papa|parent|mere|pere|grand mere|grand pere|mamie|papi|tante|oncle|prof"
+    rf"|{_ADULT_OF}|{_ADULT_OF_2}|animatrice|animateur|assistante sociale|surveillante?|aed)",
+    r"my (?:son|daughter|child|kid|kids|children|student|students|pupil|grandson|granddaughter)",
 )
-_PEER: Final = re.compile(
-    r"\b(?:(?:ma|mon) (?:pote|poto|amie?|copine|copain|meilleure? amie?|meilleur pote|bff|bestie|soeur|petite soeur|frere|petit frere|cousine?|voisine?|camarade|coloc)"
-    r"|(?:mes) (?:potes|amis|amies|copines|copains)"
-    r"|(?:un|une) (?:eleve|fille|meuf|mec|gars|garcon|keum) (?:de|d) (?:ma|mon|notre) (?:classe|college|lycee|ecole|club|equipe|bahut)"
-    r"|(?:un|une) (?:eleve|camarade|ami|amie|pote)"
-    r"|quelqu un de (?:ma|mon) (?:classe|college|lycee|ecole|club)"
-    r"|my (?:friend|best friend|sister|brother|classmate|mate|cousin)"
-    r"|(?:elle|il) se (?:fait|font) (?:insulter|harceler|frapper|taper|violer|racketter|afficher))\b"
+_PEER: Final = _any(
+    r"(?:ma|mon) (?:pote|poto|amie?|copine|copain|meilleure? amie?|meilleur pote|bff|bestie"
+    r"|soeur|petite soeur|frere|petit frere|cousine?|voisine?|camarade|coloc)",
+    r"mes (?:potes|amis|amies|copines|copains)",
+    r"(?:un|une) (?:eleve|fille|meuf|mec|gars|garcon|keum) (?:de|d) (?:ma|mon|notre)"
+    r" (?:classe|college|lycee|ecole|club|equipe|bahut)",
+    r"(?:un|une) (?:eleve|camarade|ami|amie|pote)",
+    r"quelqu un de (?:ma|mon) (?:classe|college|lycee|ecole|club)",
+    r"my (?:friend|best friend|sister|brother|classmate|mate|cousin)",
+    r"(?:elle|il) se (?:fait|font) (?:insulter|harceler|frapper|taper|violer|racketter|afficher)",
 )
-_SELF_TARGET: Final = re.compile(
-    r"\b(?:me|m|moi|je me fais|je me suis fait|je me suis faite|j ai ete|on me|on m|i m|i am|me|myself)\b"
+_SELF_TARGET: Final = _any(
+    r"me|m|moi|myself|je me fais|je me suis fait|je me suis faite|j ai ete|on me|on m|i m|i am"
 )
 
 ADULT: Final = "parent"

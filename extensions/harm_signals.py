@@ -160,7 +160,9 @@ class HarmSignalsClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
             if match is not None and intent != EMERGENCY_INTENT:
                 strong = match.category in STRONG_HARMS
                 if strong or (match.category in WEAK_HARMS and intent in NO_ROLE_INTENTS):
-                    logger.info("harm.match category=%s pattern=%s", *match)
+                    logger.info(
+                        "harm.match category=%s pattern=%s", match.category, match.pattern_id
+                    )
                     force_intent(message, match.category)
             who = speaker(net.net, text)
             if who is not None:

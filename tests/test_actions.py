@@ -54,7 +54,10 @@ def said(messages: list[dict[str, Any]]) -> list[str]:
         ("08:59", ["utter_handoff", "utter_line_closed_today", *ALSO_OPEN, "utter_urgent_lines"]),
         ("09:00", ["utter_handoff", "utter_line_open"]),
         ("22:59", ["utter_handoff", "utter_line_open"]),
-        ("23:00", ["utter_handoff", "utter_line_closed_tomorrow", *ALSO_OPEN, "utter_urgent_lines"]),
+        (
+            "23:00",
+            ["utter_handoff", "utter_line_closed_tomorrow", *ALSO_OPEN, "utter_urgent_lines"],
+        ),
     ],
 )
 async def test_handoff_says_whether_the_3018_is_open_in_paris_time(

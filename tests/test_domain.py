@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 import yaml
 
 from bot.directory import Directory
@@ -113,3 +112,36 @@ def test_a_safe_yes_never_says_if_it_happens_again_nor_asks_to_tell_the_bot() ->
         assert "me dire ce qui" not in text, (danger, voice)
 
 
+TU = re.compile(r"\b(tu|te|ton|ta|tes|toi|t'\w+)\b", re.IGNORECASE)
+VOUS = re.compile(r"(?<![-\w])(vous|votre|vos)\b", re.IGNORECASE)
+
+
+def test_adults_get_vous_and_young_people_tu_in_every_reply_that_has_both() -> None:
+    responses = load_domain()["responses"]
+    assert isinstance(responses, dict)
+    for name, variations in responses.items():
+        voices = {
+            c["value"] for v in variations for c in v.get("condition") or [] if c["name"] == "voice"
+        }
+        if "vous" not in voices:
+            continue
+        for variation in variations:
+            conditions = {c["name"]: c["value"] for c in variation.get("condition") or []}
+            text = variation["text"]
+            if conditions.get("voice") == "vous":
+                assert not TU.search(text), (name, text[:60])
+            else:
+                assert not VOUS.search(text), (name, text[:60])
+
+
+# Sent only to young people: the first contact, and the welcome of a young person's role.
+YOUNG_ONLY = {"utter_greet", "utter_victim_first", "utter_witness_first"}
+
+
+def test_every_reply_that_addresses_the_person_has_a_vous_variation() -> None:
+    responses = load_domain()["responses"]
+    assert isinstance(responses, dict)
+    for name, variations in responses.items():
+        if any(TU.search(v["text"]) for v in variations) and name not in YOUNG_ONLY:
+            voices = {c["value"] for v in variations for c in v.get("condition") or []}
+            assert "vous" in voices, name
