@@ -355,3 +355,21 @@ def test_sms_empty_turn() -> None:
 
 def test_channel_texts_loaded_lazily_once() -> None:
     assert load_channel_texts() is load_channel_texts()
+
+
+def _by_danger(name: str) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for index, raw in enumerate(_domain()["responses"][name]):
+        conditions = {c["name"]: c["value"] for c in raw.get("condition") or []}
+        if "danger" in conditions:
+            found[(conditions["danger"], conditions["voice"])] = response(name, index)
+    return found
+
+
+def test_sms_each_danger_reply_and_its_question_fit_and_keep_every_number() -> None:
+    asks = _by_danger("utter_ask_safe")
+    for key, emergency in _by_danger("utter_emergency").items():
+        reply = render_sms([emergency, asks[key]])
+        assert reply.segments <= 3, key
+        assert default_numbers().find(reply.text) == default_numbers().find(emergency["text"]), key
+        assert set(reply.menu.values()) == {"/affirm", "/deny"}, key
