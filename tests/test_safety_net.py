@@ -230,6 +230,95 @@ MUST_FIRE: list[tuple[str, str]] = [
         "predator_meeting",
     ),
     ("un mec de fortnite est garé devant le collège et il me dit de monter", "predator_meeting"),
+    # --- attacked, followed, cornered RIGHT NOW (issue 10)
+    ("je suis en train de me faire agresser dans la rue aidez moi", "threat_now"),
+    ("jsuis en train de me faire agresser", "threat_now"),
+    ("jsui entrain de me faire taper", "threat_now"),
+    ("ils sont en train de me taper derrière le gymnase", "threat_now"),
+    ("ils sont entrain de me frapper jsuis par terre", "threat_now"),
+    ("je suis en train de me faire frapper par des mecs", "threat_now"),
+    ("ma pote est en train de se faire frapper", "threat_now"),
+    ("un mec est en train de me suivre jusqu'à chez moi", "threat_now"),
+    ("qqn est en train de me suivre", "threat_now"),
+    ("il me suit depuis la gare", "threat_now"),
+    ("un mec m'a suivi depuis le métro il est tjrs derrière moi", "threat_now"),
+    ("jme fais agresser là aidez moi", "threat_now"),
+    ("on m agresse la aidez moi", "threat_now"),
+    ("on me tape là jsuis dans la rue", "threat_now"),
+    ("des mecs m'encerclent là", "threat_now"),
+    ("ils m'ont coincée dans les toilettes ils sont 4", "threat_now"),
+    ("je suis coincée dans l'ascenseur avec un mec chelou j'ai peur", "threat_now"),
+    ("un mec vient de me frapper dans la rue", "threat_now"),
+    ("je viens de me faire tabasser à la sortie du bus", "threat_now"),
+    ("un mec me frappe", "threat_now"),
+    ("someone is attacking me", "threat_now"),
+    ("i'm being followed", "threat_now"),
+    # --- violence or sexual abuse at home, now or ongoing (a family member)
+    ("mon père est en train de me frapper", "violence_home"),
+    ("mon beau pere est en train de me taper", "violence_home"),
+    ("mon pere est entrain de frapper ma mere", "violence_home"),
+    ("mon beau-père est en train de tout casser", "violence_home"),
+    ("mon père vient de me frapper", "violence_home"),
+    ("ma mère me tape là maintenant avec la ceinture", "violence_home"),
+    ("mon beau père vient dans ma chambre la nuit et me touche", "violence_home"),
+    ("mon beau pere il me touche la nuit", "violence_home"),
+    ("mon beau-père me touche quand ma mère est pas là", "violence_home"),
+    ("mon daron me touche qd ma mere dort", "violence_home"),
+    ("mon frère me touche la nuit", "violence_home"),
+    ("son beau-père la touche", "violence_home"),
+    ("mon père me viole", "violence_home"),
+    ("je me fais violer par mon beau pere", "violence_home"),
+    ("mon beau-père abuse de moi", "violence_home"),
+    ("mon oncle me fait des trucs que je veux pas", "violence_home"),
+    ("mon oncle il me fait des trucs bizarres quand on est seuls", "violence_home"),
+    ("mon cousin me force à le toucher", "violence_home"),
+    ("mon beau pere m'oblige a regarder des films porno", "violence_home"),
+    ("le copain de ma mère se met dans mon lit la nuit", "violence_home"),
+    ("mon beaupere vient ds mon lit la nuit", "violence_home"),
+    ("mon oncle m'a encore touchée ce soir", "violence_home"),
+    ("ce soir mon beau-père va encore me forcer", "violence_home"),
+    ("ce soir il va encore venir dans ma chambre me toucher", "violence_home"),
+    ("my stepdad touches me", "violence_home"),
+    ("my dad is touching me right now", "violence_home"),
+    # --- sexual assault now or just now (new category)
+    ("il est en train de me toucher", "sexual_assault"),
+    ("il est entrain de me toucher", "sexual_assault"),
+    ("ptn il est en train de me tripoter ds le tram", "sexual_assault"),
+    ("ils sont en train de la toucher dans les toilettes", "sexual_assault"),
+    ("il est en train de la violer", "sexual_assault"),
+    ("mon copain est en train de me forcer", "sexual_assault"),
+    ("un mec vient de m'agresser dans le bus", "sexual_assault"),
+    ("un keum vient de m agresser ds le bus", "sexual_assault"),
+    ("un mec vient de me toucher dans le tram", "sexual_assault"),
+    ("un inconnu vient de me tripoter dans le RER", "sexual_assault"),
+    ("un mec vient de mettre sa main sous ma jupe", "sexual_assault"),
+    ("je viens de me faire violer", "sexual_assault"),
+    ("jviens de me faire violer jsais pas koi faire", "sexual_assault"),
+    ("jviens de me faire agresser dans le métro", "sexual_assault"),
+    ("mon ex vient de me violer", "sexual_assault"),
+    ("ma pote vient de se faire violer à la fête", "sexual_assault"),
+    ("il m'a violée ce soir", "sexual_assault"),
+    ("il m a violee cette nuit", "sexual_assault"),
+    ("on ma violé ce soir", "sexual_assault"),
+    ("g été violée ce soir à la soirée", "sexual_assault"),
+    ("je me suis fait violer hier soir", "sexual_assault"),
+    ("je me suis fait agresser sexuellement ce matin", "sexual_assault"),
+    ("il m'a forcée ce soir à la soirée", "sexual_assault"),
+    ("g été agressée sexuellement ya 1h", "sexual_assault"),
+    ("un gars ma touchée y a 10 minutes dans le bus", "sexual_assault"),
+    ("un vieux s'est frotté contre moi ya 5 min dans le bus", "sexual_assault"),
+    ("un type se frotte contre moi dans le métro", "sexual_assault"),
+    ("un mec me tripote dans le metro là", "sexual_assault"),
+    ("il me touche là", "sexual_assault"),
+    ("g peur il me touche la", "sexual_assault"),
+    ("au secours il me touche", "sexual_assault"),
+    ("il met sa main dans ma culotte", "sexual_assault"),
+    ("ce soir il va venir me toucher comme d'hab", "sexual_assault"),
+    ("he is touching me", "sexual_assault"),
+    ("he's raping me", "sexual_assault"),
+    ("i was just raped", "sexual_assault"),
+    ("he just groped me on the bus", "sexual_assault"),
+    ("he's going to rape me", "sexual_assault"),
 ]
 
 MUST_NOT_FIRE: list[str] = [
@@ -311,6 +400,61 @@ MUST_NOT_FIRE: list[str] = [
     "je vais sauter le repas",
     "le collège ne réagit pas",
     "someone said they're going to beat me up tomorrow",
+    # words about violence that are not an assault now (issue 10)
+    "j'ai violé le règlement",
+    "il a violé la loi",
+    "on a parlé du viol en cours d'EMC",
+    "en EMC on a étudié le viol comme crime",
+    "j'ai lu un article sur un viol ce matin",
+    "on a eu un cours sur les violences sexuelles",
+    "ma mère va me tuer si elle voit ma note",
+    "mon père va me tuer quand il va voir mon bulletin",
+    # past events: they route to their line without the emergency block
+    "j'ai été violée il y a trois mois",
+    "il m'a violée l'été dernier",
+    "je me suis fait violer par un mec de ma classe",
+    "mon oncle m'a violée quand j'avais 12 ans",
+    "quand j'avais 8 ans mon oncle me touchait",
+    "l'an dernier mon beau pere me touchait la nuit, il est parti maintenant",
+    "il y a deux ans un mec m'a agressée sexuellement à une soirée",
+    "c'était il y a 2 ans, mon ex me forçait à coucher avec lui",
+    "on m'a agressée dans le bus l'an dernier",
+    "il m'a touchée hier en cours de sport et tout le monde a rigolé",
+    "mon père me battait quand j'étais petit",
+    "mon père m'a frappé l'an dernier",
+    # distress without explicit suicide (its own, non-emergency route)
+    "je vais trop mal",
+    "je vais mal",
+    "plus envie de rien",
+    "j'ai plus envie de rien",
+    "je pleure tous les soirs",
+    "je me sens vide",
+    "jsuis au bout du rouleau",
+    "je vais pas bien en ce moment",
+    "il y a des jours où j'ai plus envie de rien",
+    "j'ai envie de disparaître quelques jours",
+    # habitual, at school, online, or emotional "toucher"
+    "mes parents m'humilient tout le temps",
+    "quand il boit il crie et il casse tout",
+    "ils me coincent dans les toilettes pour m'humilier",
+    "je me fais agresser verbalement tous les jours au lycée",
+    "un gars me touche à chaque fois qu'on est dans le bus scolaire",
+    "un mec me tripote dans le bus tous les matins",
+    "cette chanson me touche tellement en ce moment",
+    "ton message vient de me toucher",
+    "ça me touche beaucoup ce que tu dis",
+    "le prof m'a touché l'épaule pour me réveiller",
+    "mon petit frère vient dans mon lit quand il fait des cauchemars",
+    "je suis en train de toucher le fond",
+    "je suis en train de taper mon exposé",
+    "mon frère est en train de me défoncer à fifa",
+    "mon pote vient de me taper dans le dos pour rigoler",
+    "quelqu'un vient de me voler mon compte insta",
+    "il vient de me menacer sur snap",
+    "ma fille a été filmée en train de se faire frapper, la vidéo tourne",
+    "il est derrière moi en classe",
+    "je me fais vomir après chaque repas",
+    "je harcèle quelqu'un et je veux arrêter",
 ]
 
 
@@ -326,9 +470,35 @@ def test_idiom_or_ordinary_does_not_fire(net: SafetyNet, text: str) -> None:
     assert net.check(text) is None
 
 
+@pytest.mark.parametrize(
+    ("dated_now", "dated_past", "category"),
+    [
+        ("il m'a violée ce soir", "il m'a violée il y a trois mois", "sexual_assault"),
+        (
+            "g été agressée sexuellement ya 1h",
+            "g été agressée sexuellement l'an dernier",
+            "sexual_assault",
+        ),
+        (
+            "mon oncle m'a touchée ce soir",
+            "mon oncle m'a touchée quand j'avais 9 ans",
+            "violence_home",
+        ),
+        ("mon beau-père me touche", "l'été dernier mon beau-père me touchait", "violence_home"),
+        ("mon père me frappe", "mon père me frappait il y a deux ans", "violence_home"),
+    ],
+)
+def test_the_same_act_fires_now_and_not_in_the_past(
+    net: SafetyNet, dated_now: str, dated_past: str, category: str
+) -> None:
+    match = net.check(dated_now)
+    assert match is not None and match.category == category
+    assert net.check(dated_past) is None
+
+
 def test_tables_are_big_enough() -> None:
-    assert len(MUST_FIRE) >= 90
-    assert len(MUST_NOT_FIRE) >= 35
+    assert len(MUST_FIRE) >= 250
+    assert len(MUST_NOT_FIRE) >= 120
     assert {category for _, category in MUST_FIRE} == CATEGORIES
 
 
