@@ -251,6 +251,9 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("un mec vient de me frapper dans la rue", "threat_now"),
     ("je viens de me faire tabasser à la sortie du bus", "threat_now"),
     ("un mec me frappe", "threat_now"),
+    ("des mecs qui m'encerclent au parc là, ils veulent mon tel", "threat_now"),
+    ("il est dans le hall de mon immeuble", "threat_now"),
+    ("the man i met online is at my door right now", "threat_now"),
     ("someone is attacking me", "threat_now"),
     ("i'm being followed", "threat_now"),
     # --- violence or sexual abuse at home, now or ongoing (a family member)
@@ -278,6 +281,7 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("mon oncle m'a encore touchée ce soir", "violence_home"),
     ("ce soir mon beau-père va encore me forcer", "violence_home"),
     ("ce soir il va encore venir dans ma chambre me toucher", "violence_home"),
+    ("mon beau-père est rentré bourré, il va me frapper ce soir", "violence_home"),
     ("my stepdad touches me", "violence_home"),
     ("my dad is touching me right now", "violence_home"),
     # --- sexual assault now or just now (new category)
@@ -453,6 +457,7 @@ MUST_NOT_FIRE: list[str] = [
     "il vient de me menacer sur snap",
     "ma fille a été filmée en train de se faire frapper, la vidéo tourne",
     "il est derrière moi en classe",
+    "au rdv avec un mec rencontré sur snap samedi dernier il m'a forcée",
     "je me fais vomir après chaque repas",
     "je harcèle quelqu'un et je veux arrêter",
 ]
