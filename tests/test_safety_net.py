@@ -458,6 +458,12 @@ MUST_NOT_FIRE: list[str] = [
     "ma fille a été filmée en train de se faire frapper, la vidéo tourne",
     "il est derrière moi en classe",
     "au rdv avec un mec rencontré sur snap samedi dernier il m'a forcée",
+    "il est en train de me suivre sur insta",
+    "le prof vient de m'agresser verbalement devant toute la classe",
+    "il vient de me toucher la main",
+    "un mec me tape sur l'épaule",
+    "ma mère m'a forcée à aller à la soirée ce soir",
+    "mon père me caresse la tête",
     "je me fais vomir après chaque repas",
     "je harcèle quelqu'un et je veux arrêter",
 ]
