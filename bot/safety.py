@@ -44,6 +44,7 @@ CATEGORIES: Final[frozenset[str]] = frozenset(
         "violence_home",
         "farewell",
         "predator_meeting",
+        "sexual_assault",
     }
 )
 LEXICON_VERSION: Final = 1
