@@ -188,8 +188,9 @@ class PhoneNumbers:
                 if contact.kind not in ("phone", "sms") or not contact.value:
                     continue
                 href = f"{'tel' if contact.kind == 'phone' else 'sms'}:{contact.value}"
-                if contact.kind == "phone" or contact.value not in hrefs:
-                    hrefs[contact.value] = href
+                shown = contact.label or contact.value  # as written in replies: "0 800 235 236"
+                if contact.kind == "phone" or shown not in hrefs:
+                    hrefs[shown] = href
         return cls(hrefs, not_a_phone_before)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
