@@ -12,7 +12,7 @@ export LOG_LEVEL_LIBRARIES := ERROR
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup system-deps train run scale chat test bench lint telegram-webhook clean
+.PHONY: help setup system-deps train run scale chat test eval bench lint telegram-webhook clean
 
 help:
 	@echo "make run    set up, train if needed, serve the bot on localhost"
@@ -20,6 +20,7 @@ help:
 	@echo "make scale N=2  N Rasa replicas and the action server on one Redis, behind nginx"
 	@echo "make chat   talk to the bot in the terminal"
 	@echo "make train  train the model if its inputs changed"
+	@echo "make eval   role tables and confusion on the dev and blind sets, 5-fold cross-validation"
 	@echo "make bench  safety-net latency, triage throughput, load test (1 and 2 replicas)"
 	@echo "make telegram-webhook  register the Telegram webhook (needs the env, see README)"
 
@@ -47,6 +48,11 @@ system-deps:
 
 test: train system-deps
 	@scripts/test
+
+# The dev set, the blind set (read only to report) and 5-fold cross-validation of the NLU data.
+eval: train
+	@.venv/bin/python -m tests.evaluation
+	@scripts/cross-validate
 
 telegram-webhook: setup
 	@.venv/bin/python -m channels.telegram_setup

@@ -17,7 +17,14 @@ import yaml
 
 from bot.safety import SafetyMatch, SafetyNet, default_lexicon_path
 
-__all__ = ["HARMS", "STRONG_HARMS", "WEAK_HARMS", "HarmNet", "default_harms_path"]
+__all__ = [
+    "HARMS",
+    "NOT_DANGER_HARMS",
+    "STRONG_HARMS",
+    "WEAK_HARMS",
+    "HarmNet",
+    "default_harms_path",
+]
 
 # Kinds of harm with lines of their own (data/helplines.yml `routing.harms`), and the author.
 STRONG_HARMS: Final[frozenset[str]] = frozenset(
@@ -36,6 +43,12 @@ STRONG_HARMS: Final[frozenset[str]] = frozenset(
 # Replaces only an answer with no role: "je vais mal" in a harassment story stays that story.
 WEAK_HARMS: Final[frozenset[str]] = frozenset({"distress"})
 HARMS: Final[frozenset[str]] = STRONG_HARMS | WEAK_HARMS
+# Harms that are never a danger by themselves: they replace an emergency the MODEL guessed (the
+# safety net runs after and still wins on danger wording). Violence and sexual abuse do not.
+NOT_DANGER_HARMS: Final[frozenset[str]] = frozenset(
+    {"distress", "eating", "intimate_images", "hacked_account", "online_hate", "adult_at_school",
+     "author"}
+)  # fmt: skip
 
 
 def default_harms_path() -> pathlib.Path:

@@ -45,7 +45,14 @@ _PEER: Final = _any(
     r"(?:elle|il) se (?:fait|font) (?:insulter|harceler|frapper|taper|violer|racketter|afficher)",
 )
 _SELF_TARGET: Final = _any(
-    r"me|m|moi|myself|je me fais|je me suis fait|je me suis faite|j ai ete|on me|on m|i m|i am"
+    r"me|m|moi|myself|je me fais|je me suis fait|je me suis faite|j ai ete|on me|on m|i m|i am",
+    r"(?:mon|ma|mes) (?:compte|comptes|photo|photos|nudes?|video|videos|adresse|numero|snap|insta"
+    r"|profil|mdp|mot de passe|corps|vie|tel|telephone|portable)",
+)
+# "ma pote m a dit que...": the writer is told, not targeted.
+_REPORTED: Final = _any(
+    r"(?:me|m) (?:a|ont|avait)? ?(?:dit|raconte|confie|montre|envoye|parle|ecrit|avoue|explique)",
+    r"(?:me|m) (?:dit|dis|raconte|confie|montre|parle|ecrit|explique)",
 )
 
 ADULT: Final = "parent"
@@ -56,7 +63,7 @@ SELF: Final = "victim"
 def speaker(net: SafetyNet, text: str) -> str | None:
     """`parent` (an adult about a child), `witness` (about a peer, not about themself),
     `victim` (about themself), or None when the words say nothing of it."""
-    normalized = net.normalize(text)
+    normalized = _REPORTED.sub(" ", net.normalize(text))
     if _ADULT.search(normalized):
         return ADULT
     if _PEER.search(normalized) and not _SELF_TARGET.search(normalized):

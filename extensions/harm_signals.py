@@ -4,7 +4,11 @@ It runs after the FallbackClassifier and before the safety net (which runs last 
 - a strong harm match (sexual violence, abuse at home, eating troubles, author...) replaces the
   model's intent with the harm's intent: the line made for that harm is what the person needs,
   whoever the model thought was writing;
-- a weak harm match (`distress`) replaces only an answer that had no role (out of scope, unsure);
+- a weak harm match (`distress`) replaces an answer that had no role (out of scope, unsure), or
+  a role told without any harassment situation ("ma soeur a plus gout a rien");
+- an emergency that only the model guessed gives way to a harm that is never a danger by itself
+  (distress, eating troubles, hacked account...); the safety net, after this, still forces the
+  emergency on danger wording;
 - the `speaker` entity (`victim`, `witness`, `parent`) says who writes, and the `voice` entity
   (`vous`) marks an adult, for the role of a harm and the "vous" of every reply.
 The lexicons are read at training time and stored inside the model, like the safety net's.
@@ -32,7 +36,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.harms import STRONG_HARMS, WEAK_HARMS, HarmNet
+from bot.harms import NOT_DANGER_HARMS, STRONG_HARMS, WEAK_HARMS, HarmNet
 from bot.speaker import ADULT, speaker
 
 logger = logging.getLogger(__name__)
@@ -46,6 +50,19 @@ NO_ROLE_INTENTS = frozenset(
     {"out_of_scope", "nlu_fallback", "greet", "affirm", "deny", "thanks", "goodbye", "ask_human"}
 )
 EMERGENCY_INTENT = "emergency"
+ROLE_INTENTS = frozenset({"victim", "witness", "parent"})
+SITUATION_ENTITY = "situation"
+
+
+def replaces(harm: str, intent: str | None, has_situation: bool) -> bool:
+    """Whether a harm match replaces the model's intent (see the module's docstring)."""
+    if intent == EMERGENCY_INTENT:
+        return harm in NOT_DANGER_HARMS
+    if harm in STRONG_HARMS:
+        return True
+    if harm in WEAK_HARMS:
+        return intent in NO_ROLE_INTENTS or (intent in ROLE_INTENTS and not has_situation)
+    return False
 
 
 def force_intent(message: Message, intent: str) -> None:
@@ -157,13 +174,12 @@ class HarmSignalsClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
                 continue
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             match = net.check(text)
-            if match is not None and intent != EMERGENCY_INTENT:
-                strong = match.category in STRONG_HARMS
-                if strong or (match.category in WEAK_HARMS and intent in NO_ROLE_INTENTS):
-                    logger.info(
-                        "harm.match category=%s pattern=%s", match.category, match.pattern_id
-                    )
-                    force_intent(message, match.category)
+            has_situation = any(
+                e.get("entity") == SITUATION_ENTITY for e in message.get(ENTITIES) or []
+            )
+            if match is not None and replaces(match.category, intent, has_situation):
+                logger.info("harm.match category=%s pattern=%s", match.category, match.pattern_id)
+                force_intent(message, match.category)
             who = speaker(net.net, text)
             if who is not None:
                 set_entity(message, SPEAKER_ENTITY, who, name)

@@ -69,3 +69,67 @@ def role_table(table: dict[str, dict[str, float]], labels: Sequence[str]) -> lis
 def write_result(name: str, report: str) -> None:
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / name).write_text(report, encoding="utf-8")
+
+
+ROLE_SETS = {
+    # name: (file, label column, labels, blind?)
+    "dev": ("triage_eval.tsv", ("victim", "witness", "parent", "emergency", "other"), False),
+    "blind": (
+        "blind_roles.tsv",
+        ("victim", "witness", "parent", "author", "emergency", "other"),
+        True,
+    ),
+}
+
+
+def confusion(pairs: Sequence[tuple[str, str]], labels: Sequence[str]) -> list[str]:
+    """Rows: expected; columns: predicted (any role outside `labels` counts as `other`)."""
+    known = [*labels]
+    width = max(len(label) for label in known) + 1
+    lines = [" " * width + "".join(f"{label[:7]:>8}" for label in known)]
+    for expected in known:
+        counts = [
+            sum(1 for e, p in pairs if e == expected and (p if p in known else "other") == col)
+            for col in known
+        ]
+        lines.append(f"{expected:<{width}}" + "".join(f"{n:>8}" for n in counts))
+    return lines
+
+
+def evaluate_roles(name: str) -> tuple[str, float, list[dict[str, Any]]]:
+    """Role table, confusion matrix and errors of one set: (report, macro-F1, errors)."""
+    filename, labels, blind = ROLE_SETS[name]
+    rows = read_tsv(DATA / filename)
+    records = run_triage([row["text"] for row in rows])
+    pairs = [(row["label"], str(record["role"])) for row, record in zip(rows, records, strict=True)]
+    table = per_class(pairs, labels)
+    macro = sum(table[label]["f1"] for label in labels) / len(labels)
+    asks = sum(1 for record in records if record["intent"] == "nlu_fallback") / len(records)
+    kind = "blind: read to report, never to choose a change" if blind else "development set"
+    lines = [f"== {name} ({filename}, {kind})", *role_table(table, labels)]
+    lines.append(f"macro-F1 {macro:.3f} on {len(pairs)} messages; asks (unsure) {asks:.1%}")
+    lines += ["confusion (rows: expected, columns: predicted)", *confusion(pairs, labels)]
+    errors = [
+        {"set": name, "row": i + 2, "expected": e, "predicted": p, "text": rows[i]["text"]}
+        for i, (e, p) in enumerate(pairs)
+        if e != p
+    ]
+    return "\n".join(lines) + "\n", macro, errors
+
+
+def main() -> int:
+    reports = []
+    errors: list[dict[str, Any]] = []
+    for name in ROLE_SETS:
+        report, _, wrong = evaluate_roles(name)
+        reports.append(report)
+        errors += wrong
+    text = "\n".join(reports)
+    sys.stdout.write(text)
+    write_result("eval.txt", text)
+    write_result("eval_errors.json", json.dumps(errors, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

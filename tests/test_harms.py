@@ -140,8 +140,39 @@ def test_every_harm_category_is_tested() -> None:
         ("on m'insulte sur insta", "victim"),
         ("je me fais vomir apres manger", "victim"),
         ("ma pote et moi on se fait insulter", "victim"),
+        ("un mec de ma classe a mes nudes", "victim"),
+        ("ils ont hacké mon compte et insulté mes potes", "victim"),
+        ("ma copine m'a dit que son père lui fait des trucs la nuit", "witness"),
         ("salut", None),
     ],
 )
 def test_who_speaks(net: SafetyNet, text: str, expected: str | None) -> None:
     assert speaker(net, text) == expected
+
+
+def test_habitual_violence_at_home_goes_to_a_line_of_the_119(harms: HarmNet) -> None:
+    from tests.test_safety_net import HABITUAL_AT_HOME
+
+    for text in HABITUAL_AT_HOME:
+        match = harms.check(text)
+        assert match is not None and match.category in ("violence_home", "sexual_abuse"), text
+
+
+@pytest.mark.parametrize(
+    ("harm", "intent", "has_situation", "expected"),
+    [
+        ("sexual_abuse", "victim", True, True),  # a strong harm replaces a role
+        ("eating", "emergency", False, True),  # ...and an emergency only the model guessed
+        ("sexual_abuse", "emergency", False, False),  # never for violence or abuse
+        ("distress", "out_of_scope", False, True),
+        ("distress", "witness", False, True),  # "ma soeur a plus gout a rien"
+        ("distress", "victim", True, False),  # "on m'insulte et je vais mal": harassment
+        ("distress", "emergency", False, True),
+    ],
+)
+def test_which_answers_a_harm_replaces(
+    harm: str, intent: str, has_situation: bool, expected: bool
+) -> None:
+    from extensions.harm_signals import replaces
+
+    assert replaces(harm, intent, has_situation) is expected

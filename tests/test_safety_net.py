@@ -36,6 +36,23 @@ def net() -> SafetyNet:
 
 
 MUST_FIRE: list[tuple[str, str]] = [
+    # --- added in issue 10 (review of the danger misses): now, ropes, cuts seen by others
+    ("il est là dans ma chambre, il veut me toucher", "sexual_assault"),
+    ("jsuis dans les toilettes il est la il essaie de me deshabiller", "sexual_assault"),
+    ("un mec me suit dans le bus et maintenant il veut me toucher", "sexual_assault"),
+    ("ma soeur se fait frapper dans la rue là maintenant", "threat_now"),
+    ("aidez moi mon pote se fait tabasser au city", "threat_now"),
+    ("en ce moment des mecs se font lyncher devant le college", "threat_now"),
+    ("j'ai acheté une corde", "suicide"),
+    ("g caché une corde sous mon lit", "suicide"),
+    ("j'ai pris la corde dans le garage", "suicide"),
+    ("ma fille a des coupures sur les bras", "self_harm"),
+    ("j'ai vu des cicatrices sur les poignets de mon pote", "self_harm"),
+    ("des entailles partout sur mes cuisses", "self_harm"),
+    ("j'ai des marques a force de me couper", "self_harm"),
+    ("je me pince jusqu'à avoir des bleus pour me punir", "self_harm"),
+    ("mon frère se mord le bras jusqu'au sang", "self_harm"),
+    ("mon beau-père vient dans mon lit là maintenant", "violence_home"),
     # --- suicide: first person, French, every spelling
     ("je veux mourir", "suicide"),
     ("J'VEUX MOURIIIIIR", "suicide"),
@@ -179,22 +196,14 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("il arrive, il a juré qu'il allait me défoncer", "threat_now"),
     ("ce mec est devant notre maison depuis ce matin", "threat_now"),
     # --- violence at home
-    ("mon père me frappe", "violence_home"),
     ("mon pere me frappe la", "violence_home"),
-    ("ma mère nous frappe", "violence_home"),
-    ("mon beau-père me frappe", "violence_home"),
-    ("mon beau pere me tape", "violence_home"),
     ("il va me tuer", "violence_home"),
     ("il tape ma mère", "violence_home"),
     ("mon daron il tape ma reum", "violence_home"),
-    ("mes parents me battent", "violence_home"),
-    ("je me fais frapper par mon père", "violence_home"),
     ("mon père est bourré et il frappe tout le monde", "violence_home"),
     ("il veut nous tuer", "violence_home"),
     ("my dad is hitting me", "violence_home"),
     ("he's going to kill us", "violence_home"),
-    ("mon copain me frappe", "violence_home"),
-    ("ma mère se fait taper par son mec", "violence_home"),
     ("papa frappe maman", "violence_home"),
     ("il m'a giflé et il va recommencer quand il rentre", "violence_home"),
     # --- farewell: someone else
@@ -264,20 +273,6 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("mon père vient de me frapper", "violence_home"),
     ("ma mère me tape là maintenant avec la ceinture", "violence_home"),
     ("mon beau père vient dans ma chambre la nuit et me touche", "violence_home"),
-    ("mon beau pere il me touche la nuit", "violence_home"),
-    ("mon beau-père me touche quand ma mère est pas là", "violence_home"),
-    ("mon daron me touche qd ma mere dort", "violence_home"),
-    ("mon frère me touche la nuit", "violence_home"),
-    ("son beau-père la touche", "violence_home"),
-    ("mon père me viole", "violence_home"),
-    ("je me fais violer par mon beau pere", "violence_home"),
-    ("mon beau-père abuse de moi", "violence_home"),
-    ("mon oncle me fait des trucs que je veux pas", "violence_home"),
-    ("mon oncle il me fait des trucs bizarres quand on est seuls", "violence_home"),
-    ("mon cousin me force à le toucher", "violence_home"),
-    ("mon beau pere m'oblige a regarder des films porno", "violence_home"),
-    ("le copain de ma mère se met dans mon lit la nuit", "violence_home"),
-    ("mon beaupere vient ds mon lit la nuit", "violence_home"),
     ("mon oncle m'a encore touchée ce soir", "violence_home"),
     ("ce soir mon beau-père va encore me forcer", "violence_home"),
     ("ce soir il va encore venir dans ma chambre me toucher", "violence_home"),
@@ -326,6 +321,10 @@ MUST_FIRE: list[tuple[str, str]] = [
 ]
 
 MUST_NOT_FIRE: list[str] = [
+    "j'ai acheté une corde à sauter pour le sport",
+    "ma corde de guitare a cassé",
+    "il m'a touché l'épaule pour me dire bonjour",
+    "ma pote se fait insulter sur snap depuis des semaines",
     # idioms
     "mort de rire",
     "mdr",
@@ -495,8 +494,16 @@ def test_idiom_or_ordinary_does_not_fire(net: SafetyNet, text: str) -> None:
             "mon oncle m'a touchée quand j'avais 9 ans",
             "violence_home",
         ),
-        ("mon beau-père me touche", "l'été dernier mon beau-père me touchait", "violence_home"),
-        ("mon père me frappe", "mon père me frappait il y a deux ans", "violence_home"),
+        (
+            "mon beau-père me touche là maintenant",
+            "l'été dernier mon beau-père me touchait",
+            "violence_home",
+        ),
+        (
+            "mon père me frappe là, aidez moi",
+            "mon père me frappait il y a deux ans",
+            "violence_home",
+        ),
     ],
 )
 def test_the_same_act_fires_now_and_not_in_the_past(
@@ -653,3 +660,51 @@ def test_from_mapping_minimal_lexicon() -> None:
     assert small.check("JVEUX MOURIIIR") == SafetyMatch("suicide", "p_die")
     assert small.check("jveux mourir de rire") is None
     assert small.check("THREAT-NOW") == SafetyMatch("threat_now", "p_threat_now")
+
+
+# Violence or sexual abuse at home told in the present without a sign that it is happening now
+# (habitual): not an emergency block. The harm lexicon routes it to the 119, whose first reply
+# also names the 17, the 112 and the 114 (tests/test_harms.py checks the routing).
+HABITUAL_AT_HOME: list[str] = [
+    "mon père me frappe",
+    "ma mère nous frappe",
+    "mon beau-père me frappe",
+    "mon beau pere me tape",
+    "mes parents me battent",
+    "je me fais frapper par mon père",
+    "mon copain me frappe",
+    "ma mère se fait taper par son mec",
+    "mon beau pere il me touche la nuit",
+    "mon beau-père me touche quand ma mère est pas là",
+    "mon daron me touche qd ma mere dort",
+    "mon frère me touche la nuit",
+    "son beau-père la touche",
+    "mon père me viole",
+    "je me fais violer par mon beau pere",
+    "mon beau-père abuse de moi",
+    "mon oncle me fait des trucs que je veux pas",
+    "mon oncle il me fait des trucs bizarres quand on est seuls",
+    "mon cousin me force à le toucher",
+    "mon beau pere m'oblige a regarder des films porno",
+    "le copain de ma mère se met dans mon lit la nuit",
+    "mon beaupere vient ds mon lit la nuit",
+]
+
+
+@pytest.mark.parametrize("text", HABITUAL_AT_HOME)
+def test_habitual_violence_at_home_is_not_an_emergency_block(net: SafetyNet, text: str) -> None:
+    assert net.check(text) is None, (text, net.check(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon père me frappe là maintenant",
+        "mon beau-père est dans ma chambre et me touche, aidez moi",
+        "ma mère me frappe en ce moment",
+        "mon oncle me fait des trucs que je veux pas ce soir",
+    ],
+)
+def test_the_same_at_home_fires_when_it_is_happening_now(net: SafetyNet, text: str) -> None:
+    match = net.check(text)
+    assert match is not None and match.category in ("violence_home", "sexual_assault"), text
