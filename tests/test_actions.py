@@ -143,3 +143,15 @@ async def test_fil_sante_jeunes_is_called_on_its_number_from_the_directory(
     messages, _ = await run(ActionHandoff(), role="victim", situation="eating")
     assert messages[0]["call"] == "0 800 235 236 (Fil Santé Jeunes)"
     assert messages[0]["chat"] == "https://www.filsantejeunes.com"
+
+
+async def test_the_first_reply_to_eating_troubles_gives_how_to_reach_fil_sante_jeunes() -> None:
+    messages, _ = await run(ActionRoute(), situation="eating")
+    assert said(messages)[:2] == ["utter_first_eating", "utter_line_reach"]
+    assert messages[1]["name"] == "Fil Santé Jeunes"
+    assert "0 800 235 236" in messages[1]["how"] and "filsantejeunes.com" in messages[1]["how"]
+
+
+async def test_a_harm_with_short_numbers_only_needs_no_extra_line() -> None:
+    messages, _ = await run(ActionRoute(), situation="sexual_abuse")
+    assert "utter_line_reach" not in said(messages)
