@@ -33,6 +33,10 @@ class Commands:
     def intent_for(self, text: str) -> str | None:
         return self._table.get(text.strip().casefold())
 
+    def commands_for(self, intent: str) -> list[str]:
+        """Every command (as the table spells it, case-folded) that sends ``intent``."""
+        return [command for command, mapped in self._table.items() if mapped == intent]
+
     def translate(self, text: str) -> str:
         """The text Rasa should get: `/<intent>` for a command, the text itself otherwise."""
         intent = self.intent_for(text)
