@@ -82,9 +82,12 @@ def test_the_widget_is_served_with_a_same_origin_policy(base_url: str) -> None:
     reply = httpx.get(f"{base_url}/widget.js", timeout=30)
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/javascript")
-    assert "default-src 'self'" in reply.headers["content-security-policy"]
+    for page in ("demo", "frame", "neutral"):
+        answer = httpx.get(f"{base_url}/{page}", timeout=30)
+        assert answer.status_code == 200
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
     demo = httpx.get(f"{base_url}/demo", timeout=30)
-    assert demo.status_code == 200 and "widget.js" in demo.text
+    assert "widget.js" in demo.text
 
 
 @pytest.mark.parametrize("bad_origin", [None, "https://evil.example.org", "null"])

@@ -254,7 +254,8 @@
     return !!ch && /[0-9A-Za-z\u00C0-\u024F]/.test(ch);
   }
 
-  // Where `needle` appears in `text` as a whole token ("3018" but not the one in "3018.fr").
+  // Where `needle` appears in `text` as a whole token (a number, but not the same digits in a
+  // web address such as the line's site name followed by ".fr").
   function findToken(text, needle, from) {
     let index = text.indexOf(needle, from);
     while (index !== -1) {
@@ -333,7 +334,7 @@
       appendTemplate(el('p', { class: 'relais-subtitle', id: 'relais-subtitle' }), S.subtitle)
     ]);
 
-    // "Urgence : 112 · SMS 114 · Suicide : 3114": one cell per number; the whole cell is the target.
+    // "Urgence : <number> · SMS <number> · ...": one cell per number; the whole cell is the target.
     const emergency = el('p', { class: 'relais-emergency', id: 'relais-emergency', role: 'note', 'aria-label': S.emergencyLabel });
     S.emergency.split(/(\s*·\s*)/).forEach(function (part) {
       if (!part) return;

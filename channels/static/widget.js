@@ -72,7 +72,7 @@
     'box-sizing': 'border-box', 'min-height': '52px', 'max-width': 'calc(100vw - 32px)', padding: '0 20px 0 16px',
     border: '2px solid #ffffff', 'border-radius': '26px', background: accent, color: ink, cursor: 'pointer',
     font: '700 16px/1.2 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
-    'box-shadow': '0 4px 14px rgba(17, 24, 39, 0.3)', 'z-index': z
+    'box-shadow': '0 4px 14px #1118274d', 'z-index': z
   });
   launcher.style.setProperty(side, gap + 'px', 'important');
   launcher.type = 'button';
@@ -136,7 +136,7 @@
     if (data.title) query.set('title', data.title.slice(0, 60));
     frame = el('iframe', {
       position: 'fixed', display: 'none', background: '#ffffff',
-      'box-shadow': '0 12px 32px rgba(17, 24, 39, 0.28)', 'z-index': z, 'box-sizing': 'border-box',
+      'box-shadow': '0 12px 32px #11182747', 'z-index': z, 'box-sizing': 'border-box',
       'color-scheme': 'normal'
     });
     frame.id = 'relais-frame';
