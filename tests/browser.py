@@ -73,8 +73,9 @@ def talk(page: Page, text: str) -> str:
     return str(frame.inner_text("#relais-log"))
 
 
+# Functions, not expressions: the frame's CSP (no 'unsafe-eval') refuses Playwright's eval.
 IDLE = (
-    "document.querySelector('.relais-msg-bot')"
+    "() => document.querySelector('.relais-msg-bot')"
     " && document.querySelector('#relais-log').getAttribute('aria-busy') === 'false'"
 )
 

@@ -97,14 +97,12 @@ def test_the_keyboard_alone_opens_talks_and_closes(stack: Stack, browser: Browse
     page.keyboard.press("Enter")
     frame = chat_frame(page)
     assert page.evaluate("document.activeElement.id") == "relais-frame"
-    frame.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'relais-input'"
-    )
+    frame.wait_for_function("() => document.activeElement.id === 'relais-input'")
     assert page.evaluate("Relais.isOpen()") is True
     frame.wait_for_selector(".relais-msg-bot", timeout=30_000)
     page.keyboard.type("salut")
     page.keyboard.press("Enter")
-    frame.wait_for_function("document.querySelectorAll('.relais-msg-user').length === 1")
+    frame.wait_for_function("() => document.querySelectorAll('.relais-msg-user').length === 1")
     page.keyboard.press("Escape")  # closes the panel, does not leave
     expect(page.locator("#relais-frame")).to_be_hidden()
     assert page.url == demo(stack)
