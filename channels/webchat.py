@@ -4,7 +4,14 @@ Request: JSON `{"sender": "<opaque client id>", "message": "...", "id": "<option
 from an allowed `Origin`; a retried request with the same `id` is answered once (then 409).
 Response: `200` and a JSON list of `{"text", "buttons": [{"title", "payload"}], "links"}`
 (`bot.render.render_web`: links make the helplines' numbers `tel:` links in the widget).
-Refusals are short 4xx answers; a failing turn still answers with the fail-safe text.
+Refusals are short 4xx answers; a failing turn still answers with the fail-safe text. When the
+turn's messages mark an erasure (`custom: {"erased": true}`), the last reply carries that mark,
+so the widget forgets the conversation on screen too.
+
+It also serves the widget (`channels.widget_assets`): the loader `widget.js` for publishers'
+pages, the chat `frame` (framable only by `WEBCHAT_ALLOWED_ORIGINS`) and its assets, the demo
+and neutral pages. The frame posts from this server's own origin (`PUBLIC_BASE_URL`), allowed
+too.
 """
 
 from __future__ import annotations
