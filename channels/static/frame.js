@@ -182,9 +182,12 @@
     }
   }
 
+  // What was said, for a reload; nothing at all once erased (the "c'est fait" is not kept).
   function saveHistory() {
     if (quitting) return;
-    storageSet(KEYS.history, JSON.stringify(history.filter(function (e) { return !e.transient; }).slice(-MAX_HISTORY)));
+    const kept = history.filter(function (e) { return !e.transient; }).slice(-MAX_HISTORY);
+    if (kept.length) storageSet(KEYS.history, JSON.stringify(kept));
+    else storageClear();
   }
 
   // ---- validation of what the server (or storage) gives us -------------------------------
