@@ -7,6 +7,7 @@ On the demo page: a conversation, a button, "Quitter vite"; danger first; the ke
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
@@ -188,4 +189,33 @@ def test_the_loader_and_a_first_open_are_light(stack: Stack, browser: Browser) -
     )
     assert {"frame", "frame.js", "frame.css"} <= set(sizes), sizes
     assert first_open <= FIRST_OPEN_MAX_GZIP, sizes
+    context.close()
+
+
+def test_a_reply_that_comes_while_the_chat_is_closed_shows_on_the_launcher(
+    stack: Stack, browser: Browser
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(demo(stack))
+    page.click("#relais-launcher")
+    frame = chat_frame(page)
+    talk(page, "salut")
+    held: list[Route] = []  # the next post waits here until the chat is closed
+    context.route("**/webhooks/webchat/webhook", held.append)
+    frame.fill("#relais-input", "on m'insulte sur insta")
+    frame.press("#relais-input", "Enter")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    page.keyboard.press("Escape")
+    expect(page.locator("#relais-frame")).to_be_hidden()
+    held[0].continue_()
+    launcher = page.locator("#relais-launcher")
+    expect(launcher).to_have_attribute("aria-label", re.compile(r"\(1 nouveau message\)"))
+    expect(launcher).to_contain_text("1")
+    launcher.click()
+    expect(launcher).not_to_contain_text("1")
+    assert "3018" in frame.inner_text("#relais-log")
     context.close()
