@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import structlog
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -29,6 +29,7 @@ __all__ = ["MAX_RETRY_AFTER_SECONDS", "TYPING_EVERY_SECONDS", "markup", "send_al
 log = structlog.get_logger(__name__)
 
 TYPING_EVERY_SECONDS = 4.0
+FIRST_TYPING_WAIT_SECONDS = 2.0
 MAX_RETRY_AFTER_SECONDS = 10.0  # longer and the fail-safe, in the webhook's answer, is quicker
 
 
@@ -43,21 +44,32 @@ def markup(message: TelegramMessage) -> InlineKeyboardMarkup | None:
 
 @asynccontextmanager
 async def typing(get_bot: Callable[[], Awaitable[Bot]], chat: int) -> AsyncIterator[None]:
-    """Shows "typing…" in the chat for as long as the block runs."""
+    """Shows "typing…" in the chat for as long as the block runs.
+
+    The first `sendChatAction` goes out alongside the turn; the block's end waits for it (at most
+    `FIRST_TYPING_WAIT_SECONDS`), so it never reaches Telegram after the reply, which would show
+    "typing…" for 5 s under an answer already there.
+    """
+    first_sent = asyncio.Event()
 
     async def keep_typing() -> None:
         try:
             bot = await get_bot()
             while True:
                 await bot.send_chat_action(chat, ChatAction.TYPING)
+                first_sent.set()
                 await asyncio.sleep(TYPING_EVERY_SECONDS)
         except (TelegramError, OSError) as error:
             log.warning("telegram.typing_failed", error=type(error).__name__)
+        finally:
+            first_sent.set()
 
     task = asyncio.create_task(keep_typing())
     try:
         yield
     finally:
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(first_sent.wait(), FIRST_TYPING_WAIT_SECONDS)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
 

@@ -202,7 +202,7 @@ def test_a_reply_that_comes_while_the_chat_is_closed_shows_on_the_launcher(
     frame = chat_frame(page)
     talk(page, "salut")
     held: list[Route] = []  # the next post waits here until the chat is closed
-    context.route("**/webhooks/webchat/webhook", held.append)
+    context.route("**/webhooks/webchat/webhook", lambda route: held.append(route))
     frame.fill("#relais-input", "on m'insulte sur insta")
     frame.press("#relais-input", "Enter")
     for _ in range(100):
