@@ -103,3 +103,20 @@ def test_the_frame_s_assets_have_versioned_urls_cached_for_a_year(base: str) -> 
         assert current.headers["etag"].strip('"').startswith(found.group(1))
         old = httpx.get(f"{base}/{asset}?v=000000000000", timeout=30)
         assert old.status_code == 200 and old.headers["cache-control"] == "no-cache"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"If-Modified-Since": "junk"},
+        {"If-Modified-Since": "Mon, 99 Foo 2026 99:99:99 GMT"},
+        {"If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 +9999"},
+        {"If-None-Match": ""},
+        {"If-None-Match": ",,W/"},
+    ],
+)
+def test_odd_validators_get_the_file(base: str, headers: dict[str, str]) -> None:
+    for name in ("widget.js", "frame", "frame.js?v=%00"):
+        reply = httpx.get(f"{base}/{name}", headers=headers, timeout=30)
+        assert reply.status_code == 200 and reply.content, (name, reply.status_code)
