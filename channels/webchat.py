@@ -10,8 +10,8 @@ so the widget forgets the conversation on screen too.
 
 It also serves the widget (`channels.widget_assets`): the loader `widget.js` for publishers'
 pages, the chat `frame` (framable only by `WEBCHAT_ALLOWED_ORIGINS`) and its assets, the demo
-and neutral pages. The frame posts from this server's own origin (`PUBLIC_BASE_URL`), allowed
-too.
+and neutral pages. The frame posts from this server's own origin (that of `PUBLIC_BASE_URL`, or
+the one matching the request's `Host`), allowed too.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             origin = request.headers.get("Origin", "")
-            if origin not in self._origins:
+            if origin not in self._origins and not _same_host(origin, request):
                 return refuse("webchat", 403, "origin not allowed")
             try:
                 answer = await self._checked_turn(request, on_new_message)
@@ -183,6 +183,14 @@ def _own_origin(settings: Settings) -> tuple[str, ...]:
         return ()
     url = urlparse(settings.public_base_url)
     return (f"{url.scheme}://{url.netloc}",) if url.scheme and url.netloc else ()
+
+
+def _same_host(origin: str, request: Request) -> bool:
+    """The chat frame posting to the server it came from (a browser cannot make its `Origin`
+    match the `Host` it sends to unless it is that page), even without `PUBLIC_BASE_URL`."""
+    url = urlparse(origin)
+    host = request.headers.get("Host", "")
+    return url.scheme in ("http", "https") and bool(host) and url.netloc == host and not url.path
 
 
 def _with_erasure_mark(
