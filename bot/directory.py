@@ -57,6 +57,7 @@ class Line:
     verified_on: dt.date
     hours_text: str = ""
     merged_into: str | None = None
+    topics: tuple[str, ...] = ()
 
     def contact(self, kind: str) -> Contact | None:
         """The line's first contact of this kind (phone, sms, chat, app, web), if any."""
@@ -98,6 +99,7 @@ def _parse_line(line_id: str, raw: Mapping[str, Any]) -> Line:
         verified_on=verified,
         hours_text=str(raw.get("hours_text", "")),
         merged_into=raw.get("merged_into"),
+        topics=tuple(str(topic) for topic in raw.get("topics") or ()),
     )
 
 
@@ -171,6 +173,10 @@ class Directory:
 
     def get(self, line_id: str) -> Line:
         return self.lines[line_id]
+
+    def first_with_topic(self, topic: str) -> Line | None:
+        """The first line of the file (in its order) listed under ``topic``, if any."""
+        return next((line for line in self.lines.values() if topic in line.topics), None)
 
     def lines_for(
         self,

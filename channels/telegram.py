@@ -4,8 +4,10 @@ Telegram sends every update with `X-Telegram-Bot-Api-Secret-Token` (set with `se
 `make telegram-webhook`); anything else is refused with 401. Retried updates (same `update_id`)
 are answered once. Text, button presses (`callback_query`, answered so the spinner stops),
 `/start` and `/oubli` go to Rasa; stickers, photos, voice notes and edited messages get a short
-text. Replies go out through python-telegram-bot's `Bot` (one per process); if sending fails,
-the fail-safe text goes back in the webhook response itself, as a `sendMessage` method call.
+text. While a turn runs the chat shows "typing…"; replies go out through python-telegram-bot's
+`Bot` (one per process), a flood-control refusal retried once (`channels.telegram_send`); if
+sending fails, the fail-safe text goes back in the webhook response itself, as a `sendMessage`
+method call.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.channel_state import ChannelState, shared_channel_state
@@ -33,6 +35,7 @@ from bot.privacy import pseudonymise
 from bot.render import TelegramMessage, default_codec, load_channel_texts, render_telegram
 from bot.settings import Settings, load_settings
 from channels.common import refuse, require_secrets, short_error_pages
+from channels.telegram_send import send_all, typing
 from channels.turn import run_turn
 
 __all__ = ["TelegramInput"]
@@ -67,15 +70,6 @@ def _chat_of(update: dict[str, Any]) -> int | None:
             if isinstance(chat, int) and not isinstance(chat, bool):
                 return chat
     return None
-
-
-def _markup(message: TelegramMessage) -> InlineKeyboardMarkup | None:
-    if not message.keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(title, callback_data=data) for title, data in row]
-         for row in message.keyboard]
-    )  # fmt: skip
 
 
 class TelegramInput(InputChannel):  # type: ignore[misc]
@@ -184,7 +178,8 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         user_message = UserMessage(
             load_commands().translate(text), collector, sender, input_channel=self.name()
         )
-        replies = await run_turn(on_new_message, user_message, collector)
+        async with typing(self.bot, chat):  # "typing…" in the chat while the turn runs
+            replies = await run_turn(on_new_message, user_message, collector)
         return await self._send(chat, render_telegram(replies))
 
     def _sender(self, chat: int) -> str:
@@ -210,9 +205,7 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
 
     async def _send(self, chat: int, messages: list[TelegramMessage]) -> HTTPResponse:
         try:
-            bot = await self.bot()
-            for message in messages:
-                await bot.send_message(chat, message.text, reply_markup=_markup(message))
+            await send_all(await self.bot(), chat, messages)  # flood control: one retry
         except (TelegramError, OSError) as error:
             log.error("telegram.send_failed", error=type(error).__name__)
             record_failure(self.name(), "channel_send_failed")

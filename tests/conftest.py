@@ -95,6 +95,7 @@ class Stack:
         redis: RedisServer,
         actions: ActionServer,
         metrics_url: str,
+        publisher_port: int = 0,
     ) -> None:
         self.url = url
         self.log = log  # everything the Rasa server process wrote (stdout and stderr)
@@ -102,6 +103,9 @@ class Stack:
         self.redis = redis  # fault tests stop and start it (and the action server)
         self.actions = actions
         self.metrics_url = metrics_url  # the Rasa process's Prometheus metrics (METRICS_PORT)
+        # A publisher's site allowed to embed the widget (tests/publisher.py serves it there).
+        self.publisher_port = publisher_port
+        self.publisher_origin = f"http://127.0.0.1:{publisher_port}"
 
 
 @pytest.fixture(scope="session")
@@ -123,11 +127,13 @@ def stack() -> Iterator[Stack]:
         "WEBCHAT_RATE_LIMIT": str(WEBCHAT_RATE_LIMIT),
         "METRICS_PORT": str(free_port()),
     }
+    publisher_port = free_port()
     try:
         with redis_server() as redis, running_action_server("actions") as actions:
             env["REDIS_URL"] = redis.url
-            with rasa_server(actions.url, model, env) as (url, log):
+            publisher = (f"http://127.0.0.1:{publisher_port}",)
+            with rasa_server(actions.url, model, env, publisher) as (url, log):
                 metrics_url = f"http://127.0.0.1:{env['METRICS_PORT']}/metrics"
-                yield Stack(url, log, telegram, redis, actions, metrics_url)
+                yield Stack(url, log, telegram, redis, actions, metrics_url, publisher_port)
     finally:
         telegram.stop()

@@ -83,9 +83,14 @@ def running_action_server(package: str = "actions") -> Iterator[ActionServer]:
 
 @contextmanager
 def rasa_server(
-    action_url: str, model: Path, extra_env: dict[str, str] | None = None
+    action_url: str,
+    model: Path,
+    extra_env: dict[str, str] | None = None,
+    embedders: tuple[str, ...] = (),
 ) -> Iterator[tuple[str, Path]]:
-    """Starts `rasa run` with our credentials and endpoints; yields its base URL and log file."""
+    """Starts `rasa run` with our credentials and endpoints; yields its base URL and log file.
+
+    The web chat allows the server's own origin and `embedders` (publishers' sites)."""
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     env = {
@@ -94,7 +99,7 @@ def rasa_server(
         "RASA_TELEMETRY_ENABLED": "false",
         "ACTION_ENDPOINT_URL": action_url,
         "LOG_LEVEL": "INFO",
-        "WEBCHAT_ALLOWED_ORIGINS": origin,
+        "WEBCHAT_ALLOWED_ORIGINS": ",".join((origin, *embedders)),
         **(extra_env or {}),
     }
     command = [
