@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -39,3 +40,13 @@ def test_when_no_replica_is_ready_all_of_them_take_traffic(tmp_path: Path) -> No
     conf = render_nginx_conf(tmp_path, 5005, [7001, 7002], True, frozenset({7001, 7002}))
     assert not any("backup" in line for line in servers(conf))
     nginx_accepts(tmp_path, conf)
+
+
+def test_the_access_log_format_has_no_address_no_url_and_no_query(tmp_path: Path) -> None:
+    conf = render_nginx_conf(tmp_path, 5005, [7001], True)
+    start = conf.index("log_format relais")
+    log_format = conf[start : conf.index(";", start)]
+    assert set(re.findall(r"\$(\w+)", log_format)) == {
+        "time_iso8601", "request_method", "status", "upstream_addr",
+        "upstream_response_time", "request_time",
+    }  # fmt: skip
