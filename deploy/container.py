@@ -6,6 +6,8 @@
 
 Both servers listen on every interface of the container: in Kubernetes the NetworkPolicy says
 who may reach them (deploy/k8s/). The model is the one baked into the image (`RELAIS_MODEL`).
+`HEALTHCHECK_HOST`, `HEALTHCHECK_RASA_PORT` and `HEALTHCHECK_ACTION_PORT` point the health
+check elsewhere (the tests run it against local servers).
 """
 
 from __future__ import annotations
