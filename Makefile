@@ -12,7 +12,7 @@ export LOG_LEVEL_LIBRARIES := ERROR
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup system-deps train run scale chat test eval bench lint telegram-webhook clean
+.PHONY: help setup tools system-deps train run scale chat test eval bench lint telegram-webhook clean
 
 help:
 	@echo "make run    set up, train if needed, serve the bot on localhost"
@@ -28,6 +28,12 @@ setup: .venv/.installed
 
 .venv/.installed: requirements.lock scripts/setup-venv
 	@scripts/setup-venv
+
+# Test tools that cannot share Rasa's venv (requirements-tools.lock says why).
+tools: .venv-tools/.installed
+
+.venv-tools/.installed: requirements-tools.lock scripts/setup-tools
+	@scripts/setup-tools
 
 train: setup
 	@scripts/train
@@ -46,7 +52,7 @@ chat: train
 system-deps:
 	@scripts/system-deps
 
-test: train system-deps
+test: train system-deps tools
 	@scripts/test
 
 # The dev set, the blind set (read only to report) and 5-fold cross-validation of the NLU data.

@@ -1,4 +1,5 @@
-"""Ops without text: Prometheus counters of turns, roles, emergencies, hand-offs and failures.
+"""Ops without text: Prometheus counters of turns, roles, emergencies, hand-offs and failures,
+the turn latency per channel, and the result of each readiness check.
 
 Every label comes from a closed set below; anything else is counted as "other". No label ever
 holds what someone wrote, a sender id or a phone number. The counters live in one registry per
@@ -12,23 +13,27 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from prometheus_client import CollectorRegistry, Counter, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from bot.settings import Settings, SettingsError
 
 __all__ = [
     "CHANNELS",
     "FAILURES",
+    "LATENCY_BUCKETS",
     "LINES",
     "OTHER",
+    "READY_CHECKS",
     "REFUSED_STATUSES",
     "ROLES",
     "Metrics",
     "TurnCounts",
     "metrics",
     "record_failure",
+    "record_readiness",
     "record_refused",
     "record_turn",
+    "record_turn_seconds",
     "serve",
 ]
 
@@ -42,6 +47,9 @@ LINES = (
 )  # fmt: skip
 FAILURES = ("turn_failed", "failsafe", "channel_send_failed")
 REFUSED_STATUSES = (400, 401, 403, 409, 413, 415, 429, 503)
+# Seconds from a channel's request to the bot's reply; the alert rule's 1 s is a bucket bound.
+LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+READY_CHECKS = ("model", "redis", "actions")  # what `/health/ready` checks (bot/health.py)
 
 
 def _closed(value: str | None, allowed: Collection[str]) -> str:
@@ -90,9 +98,23 @@ class Metrics:
             ["channel", "kind"],
             registry=self.registry,
         )
+        self.turn_seconds = Histogram(
+            "relais_turn_seconds",
+            "Seconds to answer a message (the fail-safe reply included), per channel.",
+            ["channel"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.ready = Gauge(
+            "relais_ready_check",
+            "1 when the latest readiness check of this dependency passed, else 0.",
+            ["check"],
+            registry=self.registry,
+        )
         channels = (*CHANNELS, OTHER)
         for channel in channels:
             self.turns.labels(channel=channel)
+            self.turn_seconds.labels(channel=channel)
             self.emergencies.labels(channel=channel)
             for kind in (*FAILURES, *(_refused_kind(s) for s in REFUSED_STATUSES), "refused_other"):
                 self.failures.labels(channel=channel, kind=kind)
@@ -118,6 +140,14 @@ class Metrics:
         kind = _refused_kind(status) if status in REFUSED_STATUSES else "refused_other"
         self.failures.labels(channel=_closed(channel, CHANNELS), kind=kind).inc()
 
+    def record_turn_seconds(self, channel: str | None, seconds: float) -> None:
+        self.turn_seconds.labels(channel=_closed(channel, CHANNELS)).observe(seconds)
+
+    def record_readiness(self, checks: dict[str, bool]) -> None:
+        """Sets the gauge of each check that ran (a check that does not apply has no series)."""
+        for check, passed in checks.items():
+            self.ready.labels(check=_closed(check, READY_CHECKS)).set(1 if passed else 0)
+
 
 def _refused_kind(status: int) -> str:
     return f"refused_{status}"
@@ -139,6 +169,14 @@ def record_failure(channel: str | None, kind: str) -> None:
 
 def record_refused(channel: str | None, status: int) -> None:
     metrics().record_refused(channel, status)
+
+
+def record_turn_seconds(channel: str | None, seconds: float) -> None:
+    metrics().record_turn_seconds(channel, seconds)
+
+
+def record_readiness(checks: dict[str, bool]) -> None:
+    metrics().record_readiness(checks)
 
 
 _started: list[int] = []  # the port this process serves on, once started

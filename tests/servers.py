@@ -113,7 +113,7 @@ def rasa_server(
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
-            wait_http(f"http://127.0.0.1:{port}/", timeout=180)
+            wait_http(f"http://127.0.0.1:{port}/health/ready", timeout=180)  # 503 until ready
             yield f"http://127.0.0.1:{port}", log_path
         finally:
             process.terminate()

@@ -3,6 +3,7 @@ the settings, and the metrics server started once per process."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import warnings
 from pathlib import Path
@@ -270,3 +271,45 @@ def test_the_server_starts_once_per_process_and_a_taken_port_stops_with_its_name
     assert metrics_module.serve(load_settings({"METRICS_PORT": str(free_port())})) is False
     scrape = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     assert 'relais_turns_total{channel="webchat"}' in scrape
+
+
+def histogram(name: str, channel: str) -> tuple[float, float]:
+    """(count, sum) of the process's turn latency histogram for one channel."""
+    registry = metrics_module.metrics().registry
+    count = registry.get_sample_value(f"{name}_count", {"channel": channel})
+    total = registry.get_sample_value(f"{name}_sum", {"channel": channel})
+    assert count is not None and total is not None
+    return count, total
+
+
+async def test_every_turn_and_every_fail_safe_reply_is_timed_per_channel() -> None:
+    from rasa.core.channels.channel import UserMessage
+
+    from channels.turn import run_turn
+
+    async def slow(message: UserMessage) -> None:
+        await asyncio.sleep(0.05)
+        await message.output_channel.send_text_message(message.sender_id, "réponse")
+
+    async def broken(_: UserMessage) -> None:
+        raise RuntimeError("the model is gone")
+
+    before = histogram("relais_turn_seconds", "sms")
+    for handler in (slow, broken):
+        collector = CollectingOutputChannel()
+        message = UserMessage(CANARY, collector, "a-pseudonymous-id", input_channel="sms")
+        assert await run_turn(handler, message, collector)  # an answer, even from `broken`
+    after = histogram("relais_turn_seconds", "sms")
+    assert after[0] - before[0] == 2
+    assert after[1] - before[1] >= 0.05
+
+
+def test_latency_buckets_hold_the_alerts_one_second_and_unknown_channels_are_other() -> None:
+    fresh = Metrics()
+    assert 1.0 in metrics_module.LATENCY_BUCKETS
+    fresh.record_turn_seconds(CANARY, 0.2)
+    assert value(fresh, "relais_turn_seconds_count", channel="other") == 1
+    assert value(fresh, "relais_turn_seconds_bucket", channel="other", le="0.25") == 1
+    assert value(fresh, "relais_turn_seconds_bucket", channel="other", le="0.1") == 0
+    assert value(fresh, "relais_turn_seconds_count", channel="webchat") == 0
+    assert CANARY not in str(list(fresh.registry.collect()))

@@ -185,3 +185,36 @@ def test_rate_limit_per_address_sees_the_client_behind_nginx(scaled: Scaled) -> 
     spoofed = say(scaled, scaled.url, "scale-" + uuid.uuid4().hex[:12], "/thanks",
                   **{"X-Forwarded-For": "203.0.113.7"})  # fmt: skip
     assert spoofed.status_code == 200
+
+
+def _wait_for_line(log: Path, line: str, timeout: float = 40.0) -> None:
+    deadline = time.monotonic() + timeout
+    while line not in log.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the launcher never said {line!r}:\n" + log.read_text(errors="replace"))
+        time.sleep(0.3)
+
+
+def test_a_replica_that_stops_answering_gets_no_traffic_until_it_is_ready_again(
+    scaled: Scaled,
+) -> None:
+    """The launcher probes `/health/ready`; a frozen replica becomes nginx's backup.
+
+    Without that, nginx would send about half the requests to the frozen replica, and each would
+    wait for nginx's 30 s read timeout.
+    """
+    info = json.loads((scaled.workdir / "info.json").read_text())
+    frozen = info["replicas"][0]
+    log = scaled.workdir / "launcher.log"
+    os.kill(frozen["pid"], signal.SIGSTOP)
+    try:
+        _wait_for_line(log, f"deploy.scale: {frozen['name']} not ready")
+        time.sleep(1)  # nginx's new workers take over from the old ones
+        sender = "scale-" + uuid.uuid4().hex[:12]
+        for _ in range(4):
+            answer = httpx.get(f"{scaled.url}/webhooks/webchat/", timeout=5)
+            assert answer.status_code == 200
+            assert texts(say(scaled, scaled.url, sender, "/thanks"))
+    finally:
+        os.kill(frozen["pid"], signal.SIGCONT)
+    _wait_for_line(log, f"deploy.scale: {frozen['name']} ready again")
