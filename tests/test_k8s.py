@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from bot.health import CHECK_TIMEOUT_SECONDS
-from channels.webchat import STATIC_FILES
+from channels.widget_assets import ASSETS
 from deploy.container import ACTION_PORT, RASA_PORT
 from tests.kustomize_subset import render
 
@@ -226,7 +226,7 @@ def test_the_ingress_exposes_only_the_webhooks_and_the_widget(
     assert all(p["pathType"] == "Exact" for p in paths)
     assert all(p["backend"]["service"] == {"name": "relais-rasa", "port": {"name": "http"}}
                for p in paths)  # fmt: skip
-    static = {f"/webhooks/webchat/{route}" for route in STATIC_FILES}
+    static = {f"/webhooks/webchat/{route}" for route in (*ASSETS, "frame")}
     assert (WIDGET | demo) <= static  # every public widget path is a route the connector serves
     assert "defaultBackend" not in ingress["spec"]
     assert ingress["spec"]["tls"][0]["hosts"] == [rule["host"]]
