@@ -43,12 +43,10 @@ STRONG_HARMS: Final[frozenset[str]] = frozenset(
 # Replaces only an answer with no role: "je vais mal" in a harassment story stays that story.
 WEAK_HARMS: Final[frozenset[str]] = frozenset({"distress"})
 HARMS: Final[frozenset[str]] = STRONG_HARMS | WEAK_HARMS
-# Harms that are never a danger by themselves: they replace an emergency the MODEL guessed (the
-# safety net runs after and still wins on danger wording). Violence and sexual abuse do not.
-NOT_DANGER_HARMS: Final[frozenset[str]] = frozenset(
-    {"distress", "eating", "intimate_images", "hacked_account", "online_hate", "adult_at_school",
-     "author"}
-)  # fmt: skip
+# Every harm replaces an emergency that only the MODEL guessed: the safety net runs after and
+# still forces the emergency on danger wording, and the first replies of violence and abuse at
+# home also name the 17, the 112 and the 114 ("si tu es en danger maintenant").
+NOT_DANGER_HARMS: Final[frozenset[str]] = HARMS
 
 
 def default_harms_path() -> pathlib.Path:

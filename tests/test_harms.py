@@ -163,7 +163,7 @@ def test_habitual_violence_at_home_goes_to_a_line_of_the_119(harms: HarmNet) -> 
     [
         ("sexual_abuse", "victim", True, True),  # a strong harm replaces a role
         ("eating", "emergency", False, True),  # ...and an emergency only the model guessed
-        ("sexual_abuse", "emergency", False, False),  # never for violence or abuse
+        ("sexual_abuse", "emergency", False, True),  # the safety net, after, still wins
         ("distress", "out_of_scope", False, True),
         ("distress", "witness", False, True),  # "ma soeur a plus gout a rien"
         ("distress", "victim", True, False),  # "on m'insulte et je vais mal": harassment

@@ -277,7 +277,6 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("ce soir mon beau-père va encore me forcer", "violence_home"),
     ("ce soir il va encore venir dans ma chambre me toucher", "violence_home"),
     ("mon beau-père est rentré bourré, il va me frapper ce soir", "violence_home"),
-    ("my stepdad touches me", "violence_home"),
     ("my dad is touching me right now", "violence_home"),
     # --- sexual assault now or just now (new category)
     ("il est en train de me toucher", "sexual_assault"),
@@ -666,6 +665,7 @@ def test_from_mapping_minimal_lexicon() -> None:
 # (habitual): not an emergency block. The harm lexicon routes it to the 119, whose first reply
 # also names the 17, the 112 and the 114 (tests/test_harms.py checks the routing).
 HABITUAL_AT_HOME: list[str] = [
+    "my stepdad touches me",
     "mon père me frappe",
     "ma mère nous frappe",
     "mon beau-père me frappe",
