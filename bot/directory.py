@@ -59,6 +59,14 @@ class Line:
     merged_into: str | None = None
     topics: tuple[str, ...] = ()
 
+    @property
+    def phone(self) -> str | None:
+        """The first phone or SMS number, as replies write it ("112", "0 800 235 236")."""
+        for contact in self.contacts:
+            if contact.kind in ("phone", "sms"):
+                return contact.label or contact.value
+        return None
+
     def contact(self, kind: str) -> Contact | None:
         """The line's first contact of this kind (phone, sms, chat, app, web), if any."""
         return next((contact for contact in self.contacts if contact.kind == kind), None)

@@ -19,7 +19,6 @@ from tests.conftest import turn
 pytestmark = pytest.mark.model
 
 
-
 def texts(messages: list[dict[str, Any]]) -> str:
     return "\n".join(m.get("text") or "" for m in messages)
 
