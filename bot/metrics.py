@@ -37,7 +37,7 @@ CHANNELS = ("webchat", "telegram", "sms")
 ROLES = ("victim", "witness", "parent")
 # Every line id of data/helplines.yml (a test keeps them in step).
 LINES = ("3018", "3020", "119", "3114", "112", "15", "17", "18", "114", "pharos")
-FAILURES = ("turn_failed", "failsafe", "channel_send_failed")
+FAILURES = ("turn_failed", "turn_timeout", "failsafe", "channel_send_failed")
 REFUSED_STATUSES = (400, 401, 403, 409, 413, 415, 429, 503)
 
 
