@@ -46,15 +46,19 @@ def artifacts_dir() -> Path:
 class ActionServer:
     """`python -m rasa_sdk --actions <package>` on a fixed free port; can stop and start again.
 
-    Everything it writes goes to `self.log` (appended across restarts)."""
+    Everything each start writes goes to a file of its own: `self.logs`, the latest `self.log`."""
 
     def __init__(self, package: str = "actions", extra_env: dict[str, str] | None = None) -> None:
         self.package = package
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/webhook"
-        self.log = artifacts_dir() / f"actions-{self.port}.log"
+        self.logs: list[Path] = []
         self.extra_env = extra_env or {}
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.logs[-1]
 
     @property
     def pid(self) -> int | None:
@@ -68,7 +72,8 @@ class ActionServer:
             **self.extra_env,
         }
         command = [sys.executable, "-m", "rasa_sdk", "--actions", self.package]
-        with open(self.log, "ab") as log:
+        self.logs.append(artifacts_dir() / f"actions-{self.port}-{len(self.logs) + 1}.log")
+        with open(self.log, "wb") as log:
             self._process = subprocess.Popen(
                 [*command, "--port", str(self.port)], cwd=ROOT, env=env, stdout=log, stderr=log
             )

@@ -262,6 +262,7 @@ def test_pairs_of_one_person_at_two_replicas_at_once_lose_nothing(scaled: Scaled
                 lost_danger += text == DANGER
         # each turn ran to its end (back to listening) before the next one began
         interleaved += sum(1 for _, after in turns if not after or after[-1] != "action_listen")
+    print(f"pairs: {PAIRS} pairs, {lost} lost ({lost_danger} danger), {failed} not answered")
     assert (lost, lost_danger, failed, interleaved) == (0, 0, 0, 0), (
         f"{PAIRS} pairs: {lost} user messages lost ({lost_danger} danger), "
         f"{failed} not answered, {interleaved} turns cut short"

@@ -267,6 +267,11 @@ async def test_a_burst_of_presses_is_answered_fast_and_every_press_is_processed(
             _, text, _ = await send(body)
             duplicates += "duplicate" in text
     stored = stored_user_messages(stack, chat)
+    print(  # the figures, for the record (pytest -rA shows them)
+        f"burst: {PRESSES - len(not_ok)} of {PRESSES} answered 200, slowest {slowest:.1f} s, "
+        f"{len(retried)} got the fail-safe and were delivered again, {duplicates} dropped; "
+        f"{stored - 1} presses stored"
+    )
     assert (not_ok, duplicates, stored) == ([], 0, PRESSES + 1), (
         f"{len(not_ok)} of {PRESSES} not 200 ({sorted(set(not_ok))}), slowest {slowest:.1f} s; "
         f"{len(retried)} retried, {duplicates} of them dropped as duplicates; "
