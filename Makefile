@@ -21,7 +21,7 @@ help:
 	@echo "make chat   talk to the bot in the terminal"
 	@echo "make train  train the model if its inputs changed"
 	@echo "make eval   role tables and confusion on the dev and blind sets, 5-fold cross-validation"
-	@echo "make bench  safety-net latency, triage throughput, load test (1 and 2 replicas)"
+	@echo "make bench  safety-net latency, triage throughput, a long message, load test (1 and 2 replicas)"
 	@echo "make telegram-webhook  register the Telegram webhook (needs the env, see README)"
 
 setup: .venv/.installed
@@ -66,6 +66,7 @@ telegram-webhook: setup
 # BENCH_STEP_SECONDS, BENCH_STEPS, BENCH_CONVERSATIONS, BENCH_THINK, BENCH_SEED: see bench/load.py.
 bench: train system-deps
 	@.venv/bin/python -m bench.safety_and_triage
+	@.venv/bin/python -m bench.long_message
 	@.venv/bin/python -m bench.load
 
 lint: setup

@@ -45,7 +45,7 @@ LINES = (
     "3018", "3020", "119", "3114", "112", "15", "17", "18", "114", "pharos",
     "fil_sante_jeunes", "take_it_down", "cybermalveillance",
 )  # fmt: skip
-FAILURES = ("turn_failed", "failsafe", "channel_send_failed")
+FAILURES = ("turn_failed", "turn_timeout", "failsafe", "channel_send_failed")
 REFUSED_STATUSES = (400, 401, 403, 409, 413, 415, 429, 503)
 # Seconds from a channel's request to the bot's reply; the alert rule's 1 s is a bucket bound.
 LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)

@@ -1,12 +1,13 @@
 """Web chat connector: `POST /webhooks/webchat/webhook`, Rasa's REST shape, checked input.
 
 Request: JSON `{"sender": "<opaque client id>", "message": "...", "id": "<optional message id>"}`
-from an allowed `Origin`; a retried request with the same `id` is answered once (then 409).
+from an allowed `Origin`; a retried request with the same `id` is answered once (then 409); if
+its turn failed or timed out (the fail-safe text), a retry with the same `id` is processed.
 Response: `200` and a JSON list of `{"text", "buttons": [{"title", "payload"}], "links"}`
-(`bot.render.render_web`: links make the helplines' numbers `tel:` links in the widget).
-Refusals are short 4xx answers; a failing turn still answers with the fail-safe text. When the
-turn's messages mark an erasure (`custom: {"erased": true}`), the last reply carries that mark,
-so the widget forgets the conversation on screen too.
+(`bot.render.render_web`: links make the helplines' numbers `tel:` links in the widget). When
+the turn erased the person's conversation (`/oubli`, "efface mes messages"), the first item also
+holds `"custom": {"erased": true}`: the widget clears its own history and screen then.
+Refusals are short 4xx answers; a failing turn still answers with the fail-safe text.
 
 It also serves the widget (`channels.widget_assets`): the loader `widget.js` for publishers'
 pages, the chat `frame` (framable only by `WEBCHAT_ALLOWED_ORIGINS`) and its assets, the demo
@@ -29,14 +30,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channel_state import ChannelState, shared_channel_state
+from bot.channel_state import ChannelState, Claim, shared_channel_state
 from bot.commands import load_commands
 from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import render_web
-from bot.settings import Settings, load_settings
-from channels.common import refuse, short_error_pages
-from channels.turn import failsafe_messages, run_turn
+from bot.settings import Settings
+from channels.common import channel_logs, refuse, served_settings, short_error_pages
+from channels.turn import failsafe_messages, take_turn
 from channels.widget_assets import ASSETS, WidgetFiles
 
 __all__ = ["WebChatInput"]
@@ -69,7 +70,7 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
-        return cls(load_settings())
+        return cls(served_settings())
 
     def __init__(self, settings: Settings, state: ChannelState | None = None) -> None:
         self._key = settings.pseudonym_key
@@ -85,6 +86,7 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
         module = inspect.getmodule(self)
         webhook = Blueprint("webchat_webhook", module.__name__ if module else None)
         short_error_pages(webhook)
+        channel_logs(webhook, self.name())
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -154,13 +156,22 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
             await state.allow("address", address, limit * ADDRESS_FACTOR, RATE_WINDOW_SECONDS)
         ):
             return refuse("webchat", 429, "too many messages, wait a minute")
-        if message_id is not None and not await state.first_time(sender, message_id):
-            return refuse("webchat", 409, "this message id was already answered")
+        if message_id is not None:
+            claim = await state.claim(sender, message_id)
+            if claim is Claim.ANSWERED:
+                return refuse("webchat", 409, "this message id was already answered")
+            if claim is Claim.IN_FLIGHT:
+                return refuse("webchat", 409, "this message id is being answered")
         collector = CollectingOutputChannel()
         text = load_commands().translate(text)
         message = UserMessage(text, collector, sender, input_channel=self.name())
-        messages = await run_turn(on_new_message, message, collector)
-        return response.json(_with_erasure_mark(messages, render_web(messages)))
+        turn = await take_turn(on_new_message, message, collector)
+        if message_id is not None:  # answered, or released for a retry when it failed
+            await state.settle(sender, message_id, turn.answered)
+        items = render_web(turn.messages)
+        if turn.erased and items:
+            items[0]["custom"] = {"erased": True}
+        return response.json(items)
 
     def _static_handler(
         self, name: str, cache: str
@@ -191,17 +202,3 @@ def _same_host(origin: str, request: Request) -> bool:
     url = urlparse(origin)
     host = request.headers.get("Host", "")
     return url.scheme in ("http", "https") and bool(host) and url.netloc == host and not url.path
-
-
-def _with_erasure_mark(
-    messages: list[dict[str, Any]], rendered: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Passes on a `custom: {"erased": true}` the turn's messages carry, so the widget also
-    clears its screen when the erasure came from words rather than a command."""
-    erased = any(
-        isinstance(message.get("custom"), dict) and message["custom"].get("erased") is True
-        for message in messages
-    )
-    if erased and rendered:
-        rendered[-1]["custom"] = {"erased": True}
-    return rendered

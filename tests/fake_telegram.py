@@ -17,6 +17,11 @@ from urllib.parse import parse_qs
 from tests.servers import free_port
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a burst of webhooks sends at once, as Telegram's API takes them
+    daemon_threads = True
+
+
 class FakeTelegram:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -24,7 +29,7 @@ class FakeTelegram:
         self.floods: dict[int, tuple[int, int]] = {}  # chat -> (sendMessage 429s left, retry_after)
         self._lock = threading.Lock()
         self.port = free_port()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self._server = _Server(("127.0.0.1", self.port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

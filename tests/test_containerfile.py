@@ -185,6 +185,13 @@ def copy_sources() -> list[str]:
     return sources
 
 
+def test_the_image_holds_every_package_the_two_processes_import() -> None:
+    """`rasa_sdk_plugins` above all: without it the action server would bind loopback and log
+    unredacted, silently (rasa_sdk imports it only if it is there)."""
+    for package in ("bot", "actions", "channels", "extensions", "rasa_sdk_plugins"):
+        assert f"{package}/" in copy_sources(), package
+
+
 def test_the_build_context_holds_what_the_image_copies_and_nothing_secret() -> None:
     assert ignore_rules()[0] == "*"  # an allow-list
     for source in copy_sources():

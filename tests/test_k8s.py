@@ -460,6 +460,18 @@ def test_every_replica_logs_its_pod_name(overlay: tuple[str, list[Resource]]) ->
         assert replica["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
 
 
+def test_the_action_server_listens_where_the_replicas_reach_it(
+    overlay: tuple[str, list[Resource]],
+) -> None:
+    """It binds loopback by default (`rasa_sdk_plugins`): in its own pod that would refuse every
+    Rasa replica, and every turn would end in the fail-safe text."""
+    _, resources = overlay
+    assert env(container(resources, "Deployment", "relais-actions"))["SANIC_HOST"] == {
+        "name": "SANIC_HOST",
+        "value": "0.0.0.0",
+    }
+
+
 def test_redis_keeps_an_append_only_file_on_a_volume_and_rasa_uses_it(
     overlay: tuple[str, list[Resource]],
 ) -> None:
