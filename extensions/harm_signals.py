@@ -17,7 +17,6 @@ The lexicons are read at training time and stored inside the model, like the saf
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -38,6 +37,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.harms import NOT_DANGER_HARMS, STRONG_HARMS, WEAK_HARMS, HarmNet
 from bot.speaker import ADULT, speaker
+from extensions.stored_texts import load_texts, read_sources, save_texts
 
 logger = logging.getLogger(__name__)
 
@@ -130,17 +130,14 @@ class HarmSignalsClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
         return cls(config, model_storage, resource, None)
 
     def _read_sources(self) -> dict[str, str]:
-        return {
-            HARMS_FILE: Path(self._config["harms"]).read_text(encoding="utf-8"),
-            LEXICON_FILE: Path(self._config["lexicon"]).read_text(encoding="utf-8"),
-        }
+        return read_sources(
+            {HARMS_FILE: self._config["harms"], LEXICON_FILE: self._config["lexicon"]}
+        )
 
     def train(self, training_data: TrainingData) -> Resource:
         self._texts = self._read_sources()
         HarmNet.from_texts(self._texts[HARMS_FILE], self._texts[LEXICON_FILE])  # fail early
-        with self._model_storage.write_to(self._resource) as directory:
-            for name, text in self._texts.items():
-                (directory / name).write_text(text, encoding="utf-8")
+        save_texts(self._model_storage, self._resource, self._texts)
         return self._resource
 
     @classmethod
@@ -152,11 +149,7 @@ class HarmSignalsClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> HarmSignalsClassifier:
-        with model_storage.read_from(resource) as directory:
-            texts = {
-                name: (directory / name).read_text(encoding="utf-8")
-                for name in (HARMS_FILE, LEXICON_FILE)
-            }
+        texts = load_texts(model_storage, resource, (HARMS_FILE, LEXICON_FILE))
         return cls(config, model_storage, resource, texts)
 
     def _harm_net(self) -> HarmNet:

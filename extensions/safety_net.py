@@ -9,7 +9,6 @@ is the model that is served.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -24,6 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.safety import SafetyNet
 from extensions.harm_signals import force_intent, set_entity
+from extensions.stored_texts import load_texts, read_sources, save_texts
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +75,9 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):  # type: ignore[mis
         return cls(config, model_storage, resource, None)
 
     def train(self, training_data: TrainingData) -> Resource:
-        self._lexicon_text = Path(self._config["lexicon"]).read_text(encoding="utf-8")
+        self._lexicon_text = read_sources({LEXICON_FILE: self._config["lexicon"]})[LEXICON_FILE]
         _net_from_text(self._lexicon_text)  # fail the training on a broken lexicon
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / LEXICON_FILE).write_text(self._lexicon_text, encoding="utf-8")
+        save_texts(self._model_storage, self._resource, {LEXICON_FILE: self._lexicon_text})
         return self._resource
 
     @classmethod
@@ -90,14 +89,15 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):  # type: ignore[mis
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> SafetyNetClassifier:
-        with model_storage.read_from(resource) as directory:
-            text = (directory / LEXICON_FILE).read_text(encoding="utf-8")
+        text = load_texts(model_storage, resource, (LEXICON_FILE,))[LEXICON_FILE]
         return cls(config, model_storage, resource, text)
 
     def _safety_net(self) -> SafetyNet:
         if self._net is None:
             if self._lexicon_text is None:
-                self._lexicon_text = Path(self._config["lexicon"]).read_text(encoding="utf-8")
+                self._lexicon_text = read_sources({LEXICON_FILE: self._config["lexicon"]})[
+                    LEXICON_FILE
+                ]
             self._net = _net_from_text(self._lexicon_text)
         return self._net
 
