@@ -61,7 +61,7 @@ class Line:
 
     @property
     def phone(self) -> str | None:
-        """The first phone or SMS number, as replies write it ("112", "0 800 235 236")."""
+        """The first phone or SMS number, as replies write it (its label, else its value)."""
         for contact in self.contacts:
             if contact.kind in ("phone", "sms"):
                 return contact.label or contact.value

@@ -15,13 +15,13 @@ from functools import lru_cache
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from bot.directory import Directory
 from bot.settings import Settings, SettingsError
 
 __all__ = [
     "CHANNELS",
     "FAILURES",
     "LATENCY_BUCKETS",
-    "LINES",
     "OTHER",
     "READY_CHECKS",
     "REFUSED_STATUSES",
@@ -40,11 +40,6 @@ __all__ = [
 OTHER = "other"
 CHANNELS = ("webchat", "telegram", "sms")
 ROLES = ("victim", "witness", "parent", "author")
-# Every line id of data/helplines.yml (a test keeps them in step).
-LINES = (
-    "3018", "3020", "119", "3114", "112", "15", "17", "18", "114", "pharos",
-    "fil_sante_jeunes", "take_it_down", "cybermalveillance",
-)  # fmt: skip
 FAILURES = ("turn_failed", "turn_timeout", "failsafe", "channel_send_failed")
 REFUSED_STATUSES = (400, 401, 403, 409, 413, 415, 429, 503)
 # Seconds from a channel's request to the bot's reply; the alert rule's 1 s is a bucket bound.
@@ -67,9 +62,12 @@ class TurnCounts:
 
 
 class Metrics:
-    """The counters, in a registry of their own. Every known series starts at 0."""
+    """The counters, in a registry of their own. Every known series starts at 0.
 
-    def __init__(self) -> None:
+    `lines`: the line ids a hand-off may name (those of `data/helplines.yml`)."""
+
+    def __init__(self, lines: Collection[str]) -> None:
+        self.lines = tuple(lines)
         self.registry = CollectorRegistry(auto_describe=True)
         self.turns = Counter(
             "relais_turns", "Messages answered, per channel.", ["channel"], registry=self.registry
@@ -120,7 +118,7 @@ class Metrics:
                 self.failures.labels(channel=channel, kind=kind)
         for role in (*ROLES, OTHER):
             self.roles.labels(role=role)
-        for line in (*LINES, OTHER):
+        for line in (*self.lines, OTHER):
             self.handoffs.labels(line=line)
 
     def record_turn(self, counts: TurnCounts) -> None:
@@ -130,7 +128,7 @@ class Metrics:
             self.roles.labels(role=_closed(counts.role, ROLES)).inc()
         if counts.emergency:
             self.emergencies.labels(channel=channel).inc()
-        for line in dict.fromkeys(_closed(line, LINES) for line in counts.lines):
+        for line in dict.fromkeys(_closed(line, self.lines) for line in counts.lines):
             self.handoffs.labels(line=line).inc()
 
     def record_failure(self, channel: str | None, kind: str) -> None:
@@ -155,8 +153,8 @@ def _refused_kind(status: int) -> str:
 
 @lru_cache(maxsize=1)
 def metrics() -> Metrics:
-    """The process's counters, built on first use."""
-    return Metrics()
+    """The process's counters, built on first use, for the lines of the directory."""
+    return Metrics(Directory.from_file().lines)
 
 
 def record_turn(counts: TurnCounts) -> None:

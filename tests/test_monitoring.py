@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.directory import Directory
 from bot.metrics import Metrics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ def promtool(*args: str, cwd: Path = PROMETHEUS) -> subprocess.CompletedProcess[
 
 def exported() -> set[str]:
     """Every series name the bot's registry exports (a gauge once it has a value)."""
-    fresh = Metrics()
+    fresh = Metrics(Directory.from_file().lines)
     fresh.record_readiness({"model": True})
     return {sample.name for family in fresh.registry.collect() for sample in family.samples}
 

@@ -1,5 +1,5 @@
 """The widget's files as the connector serves them: caching, validators, CSP, and one source for
-numbers (no phone number typed in the widget's JS or HTML)."""
+numbers (no phone number typed in the widget's JS or HTML, nor in any Python source)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,31 @@ def test_no_phone_number_is_typed_in_the_widget(path: Path, directory: Directory
     text = path.read_text(encoding="utf-8")
     numbers = sorted(known_numbers(directory), key=len, reverse=True)
     pattern = re.compile(r"(?<![\w.#-])(" + "|".join(map(re.escape, numbers)) + r")(?!\w|\.\d)")
+    assert numbers and not pattern.findall(text), pattern.findall(text)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sorted(
+    path
+    for folder in (
+        "bot",
+        "actions",
+        "extensions",
+        "channels",
+        "deploy",
+        "rasa_sdk_plugins",
+        "bench",
+    )
+    for path in (ROOT / folder).rglob("*.py")
+)
+
+
+@pytest.mark.parametrize("path", PYTHON, ids=lambda path: str(path.relative_to(ROOT)))
+def test_no_phone_number_is_typed_in_python(path: Path, directory: Directory) -> None:
+    """A quoted helpline number ("3018", '112') in code would be a second home for it."""
+    text = path.read_text(encoding="utf-8")
+    numbers = sorted(known_numbers(directory), key=len, reverse=True)
+    pattern = re.compile(r"""(["'])\s*(""" + "|".join(map(re.escape, numbers)) + r""")\s*\1""")
     assert numbers and not pattern.findall(text), pattern.findall(text)
 
 
