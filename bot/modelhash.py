@@ -23,7 +23,6 @@ INPUT_GLOBS = (
     "extensions/__init__.py",
     "extensions/safety_net.py",  # the extensions inside the model; the stores are not
     "extensions/harm_signals.py",
-    "extensions/speaker_features.py",
     "extensions/stored_texts.py",
     "bot/safety.py",
     "bot/harms.py",

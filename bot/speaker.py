@@ -13,7 +13,7 @@ from typing import Final
 
 from bot.safety import SafetyNet
 
-__all__ = ["ADULT", "CUES", "PEER", "SELF", "cues", "speaker"]
+__all__ = ["ADULT", "PEER", "SELF", "speaker"]
 
 
 def _any(*alternatives: str) -> re.Pattern[str]:
@@ -60,31 +60,14 @@ PEER: Final = "witness"
 SELF: Final = "victim"
 
 
-# The cues, in the order of `cues`: features for the model (it weighs them with the words).
-CUES: Final = ("adult_speaker", "peer_targeted", "self_targeted", "told_by_someone")
-
-
-def cues(net: SafetyNet, text: str) -> tuple[bool, bool, bool, bool]:
-    """Which cues the words hold, in the order of `CUES` (several may hold at once)."""
-    normalized = net.normalize(text)
-    told = bool(_REPORTED.search(normalized))
-    normalized = _REPORTED.sub(" ", normalized)
-    return (
-        bool(_ADULT.search(normalized)),
-        bool(_PEER.search(normalized)),
-        bool(_SELF_TARGET.search(normalized)),
-        told,
-    )
-
-
 def speaker(net: SafetyNet, text: str) -> str | None:
     """`parent` (an adult about a child), `witness` (about a peer, not about themself),
     `victim` (about themself), or None when the words say nothing of it."""
-    adult, peer, self_targeted, _ = cues(net, text)
-    if adult:
+    normalized = _REPORTED.sub(" ", net.normalize(text))
+    if _ADULT.search(normalized):
         return ADULT
-    if peer and not self_targeted:
+    if _PEER.search(normalized) and not _SELF_TARGET.search(normalized):
         return PEER
-    if self_targeted:
+    if _SELF_TARGET.search(normalized):
         return SELF
     return None

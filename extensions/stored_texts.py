@@ -1,8 +1,8 @@
 """Source files a component reads at training time and keeps inside the model.
 
-The safety net, the harm signals and the speaker featurizer read their lexicons from `data/` when
-the model is trained, store the texts in the model, and read them back from there when it is
-loaded: a served model never depends on files that changed since it was trained.
+The safety net and the harm signals read their lexicons from `data/` when the model is trained,
+store the texts in the model, and read them back from there when it is loaded: a served model
+never depends on files that changed since it was trained.
 """
 
 from __future__ import annotations
