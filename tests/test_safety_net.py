@@ -272,7 +272,7 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("mon beau-père est en train de tout casser", "violence_home"),
     ("mon père vient de me frapper", "violence_home"),
     ("ma mère me tape là maintenant avec la ceinture", "violence_home"),
-    ("mon beau père vient dans ma chambre la nuit et me touche", "violence_home"),
+    ("mon beau père vient dans ma chambre là, il me touche", "violence_home"),
     ("mon oncle m'a encore touchée ce soir", "violence_home"),
     ("ce soir mon beau-père va encore me forcer", "violence_home"),
     ("ce soir il va encore venir dans ma chambre me toucher", "violence_home"),
@@ -688,6 +688,7 @@ HABITUAL_AT_HOME: list[str] = [
     "mon beau pere m'oblige a regarder des films porno",
     "le copain de ma mère se met dans mon lit la nuit",
     "mon beaupere vient ds mon lit la nuit",
+    "mon beau père vient dans ma chambre la nuit et me touche",
 ]
 
 
