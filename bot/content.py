@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from bot.roles import KIT_ROLES
+
 __all__ = [
     "ROLES",
     "SITUATIONS",
@@ -20,7 +22,7 @@ __all__ = [
     "load_content",
 ]
 
-ROLES = ("victim", "witness", "parent")
+ROLES = KIT_ROLES  # the roles with a kit
 AUTHOR = "author"
 AUTHOR_KIT = "general"
 SITUATIONS = (

@@ -16,6 +16,7 @@ from functools import lru_cache
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from bot.directory import Directory
+from bot.roles import ROLES
 from bot.settings import Settings, SettingsError
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
 
 OTHER = "other"
 CHANNELS = ("webchat", "telegram", "sms")
-ROLES = ("victim", "witness", "parent", "author")
 FAILURES = ("turn_failed", "turn_timeout", "failsafe", "channel_send_failed")
 REFUSED_STATUSES = (400, 401, 403, 409, 413, 415, 429, 503)
 # Seconds from a channel's request to the bot's reply; the alert rule's 1 s is a bucket bound.

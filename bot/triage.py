@@ -17,10 +17,12 @@ from typing import Any, TextIO
 from bot.directory import Directory
 from bot.harms import HARMS
 from bot.logs import configure_logging
+from bot.roles import EMERGENCY
+from bot.roles import ROLES as PERSON_ROLES
 
 __all__ = ["ROLES", "main", "role_of", "triage_lines", "triage_record"]
 
-ROLES = ("victim", "witness", "parent", "author", "emergency")
+ROLES = (*PERSON_ROLES, EMERGENCY)  # what a first message can say of who writes
 ROOT = Path(__file__).resolve().parent.parent
 
 

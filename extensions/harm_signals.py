@@ -36,6 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.harms import NOT_DANGER_HARMS, STRONG_HARMS, WEAK_HARMS, HarmNet
+from bot.roles import KIT_ROLES
 from bot.speaker import ADULT, speaker
 from extensions.stored_texts import load_texts, read_sources, save_texts
 
@@ -50,7 +51,7 @@ NO_ROLE_INTENTS = frozenset(
     {"out_of_scope", "nlu_fallback", "greet", "affirm", "deny", "thanks", "goodbye", "ask_human"}
 )
 EMERGENCY_INTENT = "emergency"
-ROLE_INTENTS = frozenset({"victim", "witness", "parent"})
+ROLE_INTENTS = frozenset(KIT_ROLES)
 SITUATION_ENTITY = "situation"
 
 
