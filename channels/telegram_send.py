@@ -30,6 +30,7 @@ log = structlog.get_logger(__name__)
 
 TYPING_EVERY_SECONDS = 4.0
 FIRST_TYPING_WAIT_SECONDS = 2.0
+STOP_WAIT_SECONDS = 0.5
 MAX_RETRY_AFTER_SECONDS = 10.0  # longer and the fail-safe, in the webhook's answer, is quicker
 
 
@@ -48,17 +49,21 @@ async def typing(get_bot: Callable[[], Awaitable[Bot]], chat: int) -> AsyncItera
 
     The first `sendChatAction` goes out alongside the turn; the block's end waits for it (at most
     `FIRST_TYPING_WAIT_SECONDS`), so it never reaches Telegram after the reply, which would show
-    "typing…" for 5 s under an answer already there.
+    "typing…" for 5 s under an answer already there. The block's end never waits on the loop
+    beyond `STOP_WAIT_SECONDS`: a cancellation can be lost inside the HTTP client on Python
+    3.10, so the loop also stops on its own flag, and the reply never waits for it.
     """
     first_sent = asyncio.Event()
+    stop = asyncio.Event()
 
     async def keep_typing() -> None:
         try:
             bot = await get_bot()
-            while True:
+            while not stop.is_set():
                 await bot.send_chat_action(chat, ChatAction.TYPING)
                 first_sent.set()
-                await asyncio.sleep(TYPING_EVERY_SECONDS)
+                with suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), TYPING_EVERY_SECONDS)
         except (TelegramError, OSError) as error:
             log.warning("telegram.typing_failed", error=type(error).__name__)
         finally:
@@ -68,10 +73,11 @@ async def typing(get_bot: Callable[[], Awaitable[Bot]], chat: int) -> AsyncItera
     try:
         yield
     finally:
+        stop.set()
         with suppress(asyncio.TimeoutError):
             await asyncio.wait_for(first_sent.wait(), FIRST_TYPING_WAIT_SECONDS)
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.wait({task}, timeout=STOP_WAIT_SECONDS)
 
 
 def _seconds(delay: int | float | dt.timedelta) -> float:

@@ -88,3 +88,45 @@ async def test_make_telegram_webhook_sets_the_webhook_and_the_command_menu(
     assert all(0 < len(entry["description"]) <= 256 for entry in menu["commands"])
     # each one is a command the bot knows, whatever the case Telegram sends it in
     assert all(load_commands().intent_for("/" + command) for command in commands)
+
+
+class SwallowingBot:
+    """A Bot API client whose `sendChatAction` loses a cancellation that arrives mid-request, as
+    httpx's transport can on Python 3.10 (seen in a burst of 100 presses: the typing loop went on
+    after its turn, and the webhook's answer waited for it until Sanic's 60 s timeout)."""
+
+    def __init__(self) -> None:
+        self.actions = 0
+
+    async def send_chat_action(self, chat: int, action: str) -> None:
+        import asyncio
+
+        self.actions += 1
+        try:
+            await asyncio.sleep(0.3)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.3)  # the cancellation is lost: the request just ends
+
+
+async def test_the_typing_indicator_stops_with_its_turn_even_if_a_cancellation_is_lost() -> None:
+    import asyncio
+
+    from channels.telegram_send import TYPING_EVERY_SECONDS, typing
+
+    bot = SwallowingBot()
+
+    async def get_bot() -> SwallowingBot:
+        return bot
+
+    async def turn() -> float:
+        # The turn ends while the second chat action is in flight (sent at 4.3 s, for 0.3 s).
+        async with typing(get_bot, 42):  # type: ignore[arg-type]
+            await asyncio.sleep(TYPING_EVERY_SECONDS + 0.4)
+            return time.monotonic()
+
+    ended = await asyncio.wait_for(turn(), TYPING_EVERY_SECONDS + 3)  # never stuck there
+    assert time.monotonic() - ended < 2.0, "the reply waited on the typing loop"
+    sent = bot.actions
+    assert sent == 2
+    await asyncio.sleep(TYPING_EVERY_SECONDS + 1)
+    assert bot.actions == sent, "the typing indicator went on after its turn"
