@@ -317,9 +317,27 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("i was just raped", "sexual_assault"),
     ("he just groped me on the bus", "sexual_assault"),
     ("he's going to rape me", "sexual_assault"),
+    # found by probing the net with new phrasings (2026-12-01)
+    ("g plus envie d'etre la", "suicide"),
+    ("j'ai plus envie d'être là, à quoi bon", "suicide"),
+    ("c'est ma dernière nuit", "farewell"),
+    ("ce sera mon dernier message", "farewell"),
+    ("plus personne me reverra demain", "farewell"),
+    ("vous me reverrez plus", "farewell"),
+    ("je saigne et ça s'arrête pas", "self_harm"),
+    ("mon bras saigne et ça s'arrête toujours pas", "self_harm"),
+    ("il y a une bagarre au couteau devant le lycée", "threat_now"),
+    ("grosse baston avec des armes au city stade", "threat_now"),
 ]
 
 MUST_NOT_FIRE: list[str] = [
+    "j'ai plus envie d'être dans ce lycée",
+    "pas envie d'être là demain en cours",
+    "c'est ma dernière nuit en colo",
+    "c'est mon dernier jour au collège",
+    "tu me verras plus au club de foot",
+    "je saigne du nez et ça s'arrête pas",
+    "il y a eu une bagarre au couteau hier devant le lycée",
     "j'ai acheté une corde à sauter pour le sport",
     "ma corde de guitare a cassé",
     "il m'a touché l'épaule pour me dire bonjour",
