@@ -12,7 +12,7 @@ export LOG_LEVEL_LIBRARIES := ERROR
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup system-deps train run scale chat test bench lint telegram-webhook clean
+.PHONY: help setup tools system-deps train run scale chat test eval bench lint telegram-webhook clean
 
 help:
 	@echo "make run    set up, train if needed, serve the bot on localhost"
@@ -20,13 +20,20 @@ help:
 	@echo "make scale N=2  N Rasa replicas and the action server on one Redis, behind nginx"
 	@echo "make chat   talk to the bot in the terminal"
 	@echo "make train  train the model if its inputs changed"
-	@echo "make bench  safety-net latency, triage throughput, load test (1 and 2 replicas)"
+	@echo "make eval   role tables and confusion on the dev and blind sets, 5-fold cross-validation"
+	@echo "make bench  safety-net latency, triage throughput, a long message, load test (1 and 2 replicas)"
 	@echo "make telegram-webhook  register the Telegram webhook (needs the env, see README)"
 
 setup: .venv/.installed
 
 .venv/.installed: requirements.lock scripts/setup-venv
 	@scripts/setup-venv
+
+# Test tools that cannot share Rasa's venv (requirements-tools.lock says why).
+tools: .venv-tools/.installed
+
+.venv-tools/.installed: requirements-tools.lock scripts/setup-tools
+	@scripts/setup-tools
 
 train: setup
 	@scripts/train
@@ -45,8 +52,13 @@ chat: train
 system-deps:
 	@scripts/system-deps
 
-test: train system-deps
+test: train system-deps tools
 	@scripts/test
+
+# The dev set, the blind set (read only to report) and 5-fold cross-validation of the NLU data.
+eval: train
+	@.venv/bin/python -m tests.evaluation
+	@scripts/cross-validate
 
 telegram-webhook: setup
 	@.venv/bin/python -m channels.telegram_setup
@@ -54,6 +66,7 @@ telegram-webhook: setup
 # BENCH_STEP_SECONDS, BENCH_STEPS, BENCH_CONVERSATIONS, BENCH_THINK, BENCH_SEED: see bench/load.py.
 bench: train system-deps
 	@.venv/bin/python -m bench.safety_and_triage
+	@.venv/bin/python -m bench.long_message
 	@.venv/bin/python -m bench.load
 
 lint: setup

@@ -1,4 +1,5 @@
-"""`action_handoff`: hand the person to a human line, with its real opening status."""
+"""`action_handoff`: hand the person to the human line made for what happened, with its real
+opening status (and the 24/7 lines that fit while it is closed)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.shared import directory, utter_availability
-
-MAIN_LINE = "3018"
+from actions.shared import directory, utter_availability, utter_handoff
 
 
 class ActionHandoff(Action):  # type: ignore[misc]
@@ -19,9 +18,7 @@ class ActionHandoff(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        line = directory().get(MAIN_LINE)
-        dispatcher.utter_message(
-            response="utter_handoff", line=line.name, chat=line.chat_url or line.name
-        )
-        utter_availability(dispatcher, MAIN_LINE)
+        line_id = directory().main_line(tracker.get_slot("role"), tracker.get_slot("situation"))
+        utter_handoff(dispatcher, line_id)
+        utter_availability(dispatcher, line_id)
         return []

@@ -16,15 +16,23 @@ def default_commands_path() -> Path:
 
 
 class Commands:
-    def __init__(self, table: Mapping[str, str], sms_reserved: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        table: Mapping[str, str],
+        sms_reserved: Iterable[str] = (),
+        telegram_menu: Iterable[tuple[str, str]] = (),
+    ) -> None:
         self._table = {key.strip().casefold(): intent for key, intent in table.items()}
         self._sms_reserved = frozenset(str(word).strip().casefold() for word in sms_reserved)
+        # (command without its slash, description): the menu Telegram shows (setMyCommands)
+        self.telegram_menu = tuple(telegram_menu)
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> Commands:
         with open(path or default_commands_path(), encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
-        return cls(data["commands"], data.get("sms_reserved") or ())
+        menu = [(str(e["command"]), str(e["description"])) for e in data.get("telegram_menu") or ()]
+        return cls(data["commands"], data.get("sms_reserved") or (), menu)
 
     def is_sms_reserved(self, text: str) -> bool:
         """A keyword Twilio handles itself (STOP, HELP...): the bot must not answer it."""
@@ -32,6 +40,10 @@ class Commands:
 
     def intent_for(self, text: str) -> str | None:
         return self._table.get(text.strip().casefold())
+
+    def commands_for(self, intent: str) -> list[str]:
+        """Every command (as the table spells it, case-folded) that sends ``intent``."""
+        return [command for command, mapped in self._table.items() if mapped == intent]
 
     def translate(self, text: str) -> str:
         """The text Rasa should get: `/<intent>` for a command, the text itself otherwise."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from bot.roles import KIT_ROLES
+
 __all__ = [
     "ROLES",
     "SITUATIONS",
@@ -20,7 +22,9 @@ __all__ = [
     "load_content",
 ]
 
-ROLES = ("victim", "witness", "parent")
+ROLES = KIT_ROLES  # the roles with a kit
+AUTHOR = "author"
+AUTHOR_KIT = "general"
 SITUATIONS = (
     "insults",
     "threats",
@@ -32,6 +36,16 @@ SITUATIONS = (
     "grooming",
     "school_bullying",
     "racket",
+    # Kinds of harm with lines of their own (data/helplines.yml `routing.harms`).
+    "sexual_violence",
+    "sexual_abuse",
+    "violence_home",
+    "distress",
+    "eating",
+    "adult_at_school",
+    "hacked_account",
+    "intimate_images",
+    "online_hate",
 )
 
 
@@ -51,8 +65,12 @@ class Kit:
 class PlatformSteps:
     id: str
     name: str
-    steps: tuple[str, ...]
+    steps: tuple[str, ...]  # "tu", for young people
     source: str
+    steps_vous: tuple[str, ...] = ()  # "vous", for an adult helping a child
+
+    def for_voice(self, voice: str | None) -> tuple[str, ...]:
+        return self.steps_vous if voice == "vous" and self.steps_vous else self.steps
 
 
 def _load(path: Path) -> Mapping[str, Any]:
@@ -77,13 +95,22 @@ class Content:
             for situation, entry in by_situation.items()
         }
         platforms = {
-            pid: PlatformSteps(pid, str(entry["name"]), tuple(entry["steps"]), str(entry["source"]))
+            pid: PlatformSteps(
+                pid,
+                str(entry["name"]),
+                tuple(entry["steps"]),
+                str(entry["source"]),
+                tuple(entry.get("steps_vous") or ()),
+            )
             for pid, entry in _load(directory / "platforms.yml")["platforms"].items()
         }
         failsafe = str(_load(directory / "failsafe.yml")["failsafe"])
         return cls(kits=kits, platforms=platforms, failsafe=failsafe)
 
     def kit(self, role: str | None, situation: str | None) -> Kit | None:
+        """The kit for the role and situation; the author has one kit, whatever happened."""
+        if role == AUTHOR:
+            return self.kits.get((AUTHOR, AUTHOR_KIT))
         if role is None or situation is None:
             return None
         return self.kits.get((role, situation))

@@ -19,6 +19,7 @@ __all__ = [
     "Directory",
     "Line",
     "Opening",
+    "Routing",
     "default_directory_path",
 ]
 
@@ -56,20 +57,19 @@ class Line:
     verified_on: dt.date
     hours_text: str = ""
     merged_into: str | None = None
+    topics: tuple[str, ...] = ()
 
     @property
     def phone(self) -> str | None:
+        """The first phone or SMS number, as replies write it (its label, else its value)."""
         for contact in self.contacts:
             if contact.kind in ("phone", "sms"):
-                return contact.value
+                return contact.label or contact.value
         return None
 
-    @property
-    def chat_url(self) -> str | None:
-        for contact in self.contacts:
-            if contact.kind == "chat":
-                return contact.url
-        return None
+    def contact(self, kind: str) -> Contact | None:
+        """The line's first contact of this kind (phone, sms, chat, app, web), if any."""
+        return next((contact for contact in self.contacts if contact.kind == kind), None)
 
 
 def _parse_time(text: str) -> dt.time:
@@ -107,7 +107,44 @@ def _parse_line(line_id: str, raw: Mapping[str, Any]) -> Line:
         verified_on=verified,
         hours_text=str(raw.get("hours_text", "")),
         merged_into=raw.get("merged_into"),
+        topics=tuple(str(topic) for topic in raw.get("topics") or ()),
     )
+
+
+DEFAULT_DANGER = "general"
+
+
+def _ids(raw: Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, ...]]:
+    return {str(key): tuple(str(i) for i in ids) for key, ids in (raw or {}).items()}
+
+
+@dataclass(frozen=True)
+class Routing:
+    """`routing:` of the directory: which lines for a role, a situation, a harm, a danger."""
+
+    roles: Mapping[str, tuple[str, ...]]
+    situations: Mapping[str, tuple[str, ...]]
+    harms: Mapping[str, tuple[str, ...]]
+    danger: Mapping[str, tuple[str, ...]]
+    when_closed: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> Routing:
+        return cls(
+            roles=_ids(raw["roles"]),
+            situations=_ids(raw.get("situations")),
+            harms=_ids(raw.get("harms")),
+            danger=_ids(raw["danger"]),
+            when_closed=_ids(raw.get("when_closed")),
+        )
+
+    def all_ids(self) -> list[str]:
+        ids: list[str] = []
+        for group in (self.roles, self.situations, self.harms, self.danger, self.when_closed):
+            for routed in group.values():
+                ids.extend(routed)
+        ids.extend(self.when_closed)
+        return ids
 
 
 class Directory:
@@ -117,29 +154,24 @@ class Directory:
         self,
         lines: Mapping[str, Line],
         timezone: str,
-        role_lines: Mapping[str, Sequence[str]],
-        situation_lines: Mapping[str, Sequence[str]],
-        danger_lines: Sequence[str],
+        routing: Routing,
     ) -> None:
         self.lines = dict(lines)
         self.tz = ZoneInfo(timezone)
-        self._role_lines = {role: tuple(ids) for role, ids in role_lines.items()}
-        self._situation_lines = {s: tuple(ids) for s, ids in situation_lines.items()}
-        self._danger_lines = tuple(danger_lines)
-        for line_id in self._all_routed_ids():
+        self.routing = routing
+        for line_id in routing.all_ids():
             if line_id not in self.lines:
                 raise ValueError(f"routing names unknown line {line_id!r}")
+        if DEFAULT_DANGER not in routing.danger:
+            raise ValueError(f"routing.danger needs a {DEFAULT_DANGER!r} entry")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Directory:
         lines = {str(k): _parse_line(str(k), v) for k, v in data["lines"].items()}
-        routing = data["routing"]
         return cls(
             lines=lines,
             timezone=str(data.get("timezone", "Europe/Paris")),
-            role_lines=routing["roles"],
-            situation_lines=routing.get("situations") or {},
-            danger_lines=routing["danger"],
+            routing=Routing.from_mapping(data["routing"]),
         )
 
     @classmethod
@@ -147,26 +179,48 @@ class Directory:
         with open(path or default_directory_path(), encoding="utf-8") as handle:
             return cls.from_mapping(yaml.safe_load(handle))
 
-    def _all_routed_ids(self) -> list[str]:
-        ids = list(self._danger_lines)
-        for group in (self._role_lines, self._situation_lines):
-            for routed in group.values():
-                ids.extend(routed)
-        return ids
-
     def get(self, line_id: str) -> Line:
         return self.lines[line_id]
 
+    def first_with_topic(self, topic: str) -> Line | None:
+        """The first line of the file (in its order) listed under ``topic``, if any."""
+        return next((line for line in self.lines.values() if topic in line.topics), None)
+
     def lines_for(
-        self, role: str, situation: str | None = None, emergency: bool = False
+        self,
+        role: str,
+        situation: str | None = None,
+        emergency: bool = False,
+        danger: str | None = None,
     ) -> list[str]:
-        """The line ids to offer, most important first, without repeats."""
+        """The line ids to offer, most important first, without repeats.
+
+        A danger gets its own emergency lines; a kind of harm with lines of its own (sexual
+        violence, abuse at home, distress...) gets those, whoever writes; otherwise the role's
+        lines, then the situation's extra lines.
+        """
         if emergency or role == "emergency":
-            return list(self._danger_lines)
-        ids = list(self._role_lines.get(role, ()))
-        if situation:
-            ids.extend(self._situation_lines.get(situation, ()))
+            return list(self.danger_lines(danger))
+        if situation is not None and situation in self.routing.harms:
+            return list(self.routing.harms[situation])
+        ids = list(self.routing.roles.get(role, ()))
+        if situation is not None:
+            ids.extend(self.routing.situations.get(situation, ()))
         return list(dict.fromkeys(ids))
+
+    def danger_lines(self, danger: str | None = None) -> tuple[str, ...]:
+        """The lines of the emergency reply for this danger (any other: the general one)."""
+        routed = self.routing.danger.get(danger or DEFAULT_DANGER)
+        return routed or self.routing.danger[DEFAULT_DANGER]
+
+    def main_line(self, role: str | None, situation: str | None = None) -> str:
+        """The line a hand-off gives first: the first line routed for the role and situation."""
+        routed = self.lines_for(role or "victim", situation)
+        return routed[0] if routed else self.lines_for("victim")[0]
+
+    def when_closed(self, line_id: str) -> tuple[str, ...]:
+        """Lines that answer day and night, offered while `line_id` is closed."""
+        return self.routing.when_closed.get(line_id, ())
 
     def local(self, now: dt.datetime) -> dt.datetime:
         if now.tzinfo is None:

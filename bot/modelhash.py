@@ -21,8 +21,12 @@ INPUT_GLOBS = (
     "data/stories/**/*.yml",
     "data/safety/**/*.yml",
     "extensions/__init__.py",
-    "extensions/safety_net.py",  # the one extension inside the model; the stores are not
+    "extensions/safety_net.py",  # the extensions inside the model; the stores are not
+    "extensions/harm_signals.py",
+    "extensions/stored_texts.py",
     "bot/safety.py",
+    "bot/harms.py",
+    "bot/speaker.py",
     "bot/normalize.py",
 )
 

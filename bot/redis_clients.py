@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["async_client", "sync_client"]
+__all__ = ["async_client", "probe_client", "sync_client"]
 
 TIMEOUT_SECONDS = 2.0
 
@@ -40,3 +40,10 @@ def async_client(url: str) -> Any:
     from redis.asyncio.retry import Retry
 
     return Redis.from_url(url, **_options(Retry))
+
+
+def probe_client(url: str, timeout: float) -> Any:
+    """For the readiness check (`bot.health`): its own short timeouts, no retry."""
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)

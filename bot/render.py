@@ -162,9 +162,10 @@ class PhoneLink:
 class PhoneNumbers:
     """Finds the known helpline numbers in a text: longest match first, digit-bounded.
 
-    "3114" yields only 3114 (never 114 or 14), the year "2023" nothing, "3018.fr" nothing (a web
-    address), "222-33-2-2" nothing (a law article), and "15 ans" nothing (a quantity, from the
-    ``not_a_phone_before`` words).
+    A four-digit line yields only itself (never the three-digit line its end spells), a year
+    nothing, a number followed by ".fr" nothing (a web address), "222-33-2-2" nothing (a law
+    article), and a number before "ans" nothing (a quantity, from the ``not_a_phone_before``
+    words).
     """
 
     def __init__(self, hrefs: Mapping[str, str], not_a_phone_before: Sequence[str] = ()) -> None:
@@ -188,8 +189,9 @@ class PhoneNumbers:
                 if contact.kind not in ("phone", "sms") or not contact.value:
                     continue
                 href = f"{'tel' if contact.kind == 'phone' else 'sms'}:{contact.value}"
-                if contact.kind == "phone" or contact.value not in hrefs:
-                    hrefs[contact.value] = href
+                shown = contact.label or contact.value  # as written in replies: "0 800 235 236"
+                if contact.kind == "phone" or shown not in hrefs:
+                    hrefs[shown] = href
         return cls(hrefs, not_a_phone_before)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
@@ -219,7 +221,7 @@ def render_web(
     messages: Iterable[Mapping[str, Any]], numbers: PhoneNumbers | None = None
 ) -> list[dict[str, Any]]:
     """Rasa's REST shape: ``text``, ``buttons`` (only when there are some) and ``links`` (only
-    when the text names known numbers: ``[{"text": "3018", "href": "tel:3018"}]``)."""
+    when the text names known numbers: ``[{"text": "<number>", "href": "tel:<number>"}]``)."""
     numbers = numbers or default_numbers()
     rendered: list[dict[str, Any]] = []
     for message in parse_messages(messages):

@@ -44,6 +44,7 @@ CATEGORIES: Final[frozenset[str]] = frozenset(
         "violence_home",
         "farewell",
         "predator_meeting",
+        "sexual_assault",
     }
 )
 LEXICON_VERSION: Final = 1
@@ -150,13 +151,17 @@ class SafetyNet:
     symbols: Mapping[str, str]
 
     @classmethod
-    def from_file(cls, path: pathlib.Path) -> SafetyNet:
+    def from_file(cls, path: pathlib.Path, categories: frozenset[str] = CATEGORIES) -> SafetyNet:
         with path.open(encoding="utf-8") as handle:
             data: object = yaml.safe_load(handle)
-        return cls.from_mapping(_mapping(data, str(path)))
+        return cls.from_mapping(_mapping(data, str(path)), categories)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> SafetyNet:
+    def from_mapping(
+        cls, data: Mapping[str, Any], categories: frozenset[str] = CATEGORIES
+    ) -> SafetyNet:
+        """Compiles a lexicon whose rule groups name only `categories` (the danger ones by
+        default; the harm lexicon passes its own), each with at least one pattern."""
         if data.get("version") != LEXICON_VERSION:
             raise LexiconError(f"version: expected {LEXICON_VERSION}")
         tables = _mapping(data.get("normalize", {}), "normalize")
@@ -184,12 +189,12 @@ class SafetyNet:
         for index, raw_group in enumerate(_list(data.get("rules"), "rules")):
             group = _mapping(raw_group, f"rules[{index}]")
             category = _text(group.get("category"), f"rules[{index}].category")
-            if category not in CATEGORIES:
+            if category not in categories:
                 raise LexiconError(f"rules[{index}]: unknown category {category!r}")
             rules += _load_patterns(
                 group.get("patterns"), category, defs, f"rules[{index}].patterns", seen
             )
-        missing = CATEGORIES - {rule.category for rule in rules}
+        missing = categories - {rule.category for rule in rules}
         if missing:
             raise LexiconError(f"rules: no pattern for {sorted(missing)}")
         return cls(

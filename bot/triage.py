@@ -15,16 +15,25 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.directory import Directory
+from bot.harms import HARMS
 from bot.logs import configure_logging
+from bot.roles import EMERGENCY
+from bot.roles import ROLES as PERSON_ROLES
 
 __all__ = ["ROLES", "main", "role_of", "triage_lines", "triage_record"]
 
-ROLES = ("victim", "witness", "parent", "emergency")
+ROLES = (*PERSON_ROLES, EMERGENCY)  # what a first message can say of who writes
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def role_of(intent: str | None) -> str:
-    return intent if intent in ROLES else "other"
+def role_of(intent: str | None, speaker: str | None = None) -> str:
+    """The role of a message: its role intent; for a kind of harm, who speaks (by default the
+    person it happens to); anything else is `other`."""
+    if intent in ROLES:
+        return intent
+    if intent in HARMS:
+        return speaker or "victim"
+    return "other"
 
 
 def _entity(parse: Mapping[str, Any], name: str) -> str | None:
@@ -37,15 +46,19 @@ def _entity(parse: Mapping[str, Any], name: str) -> str | None:
 def triage_record(text: str, parse: Mapping[str, Any], directory: Directory) -> dict[str, Any]:
     intent = parse.get("intent") or {}
     name = intent.get("name")
-    role = role_of(name)
+    role = role_of(name, _entity(parse, "speaker"))
     emergency = role == "emergency"
+    situation = name if name in HARMS else _entity(parse, "situation")
+    danger = _entity(parse, "danger") if emergency else None
     return {
         "text": text,
         "role": role,
         "intent": name,
         "confidence": round(float(intent.get("confidence") or 0.0), 4),
         "emergency": emergency,
-        "lines": directory.lines_for(role, _entity(parse, "situation"), emergency),
+        "situation": situation,
+        "danger": danger,
+        "lines": directory.lines_for(role, situation, emergency, danger),
     }
 
 

@@ -1,4 +1,5 @@
-"""What every connector shares: refusing a request clearly, and starting without its secrets."""
+"""What every connector shares: the served process's start, refusing a request clearly, and
+starting without a channel's secrets."""
 
 from __future__ import annotations
 
@@ -11,12 +12,30 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.logs import bind_channel, install_served_logging
 from bot.metrics import record_refused
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, load_settings
 
-__all__ = ["refuse", "require_secrets", "short_error_pages"]
+__all__ = ["channel_logs", "refuse", "require_secrets", "served_settings", "short_error_pages"]
 
 log = structlog.get_logger(__name__)
+EXIT_BAD_SETTINGS = 2
+
+
+def served_settings() -> Settings:
+    """The served Rasa process's settings, read when Rasa builds the connectors (`rasa run`
+    builds them from credentials.yml before anything else of ours, and only when it serves).
+
+    The process's logging is installed first (`bot.logs`), so that everything after, Rasa's
+    own lines included, is redacted JSON. Settings with problems stop the process here with one
+    `settings.invalid` line listing them all, and no traceback.
+    """
+    install_served_logging("rasa")
+    try:
+        return load_settings()
+    except SettingsError as error:
+        log.critical("settings.invalid", problems=error.problems, hint="see .env.example")
+        raise SystemExit(EXIT_BAD_SETTINGS) from None
 
 
 def refuse(channel: str, status: int, reason: str) -> HTTPResponse:
@@ -33,6 +52,18 @@ def require_secrets(channel: str, settings: Settings, configured: bool, needs: s
     if settings.mode == "production":
         raise SettingsError(f"the {channel} channel needs {needs}")
     log.info(f"{channel}.disabled", reason=f"{needs} not set")
+
+
+def channel_logs(blueprint: Blueprint, channel: str) -> None:
+    """Every log line written while handling this blueprint's requests names the channel."""
+
+    @blueprint.middleware("request")
+    async def bind(_: Request) -> None:
+        bind_channel(channel)
+
+    @blueprint.middleware("response")
+    async def unbind(_: Request, __: HTTPResponse) -> None:
+        bind_channel(None)
 
 
 def short_error_pages(blueprint: Blueprint) -> None:

@@ -1,10 +1,14 @@
 """SMS connector (Twilio): `POST /webhooks/sms/webhook`, authenticated by `X-Twilio-Signature`.
 
-The signature is checked with Twilio's own `RequestValidator` against the PUBLIC webhook URL from
-settings (`PUBLIC_BASE_URL`), not the URL of the request, which is wrong behind a proxy. Retried
-deliveries (same `MessageSid`) are answered once. Replies go back as TwiML in the response, one
-SMS of at most 3 segments with a numbered menu instead of buttons; a reply "2" maps back to the
-second button of the previous turn. Keywords Twilio handles itself (STOP, HELP...) get no reply.
+The signature is checked with Twilio's own `RequestValidator` over the exact URL Twilio called:
+the PUBLIC webhook URL from settings (`PUBLIC_BASE_URL` + the path), not the URL the request
+reached (wrong behind a proxy), with the request's query string when there is one (a webhook
+configured as `.../webhooks/sms/webhook?lang=fr` is signed with its query). Retried deliveries
+(same `MessageSid`) are answered once; a delivery whose turn failed or timed out (it got the
+fail-safe text) is answered again if Twilio retries it. Replies go back as TwiML in the
+response, one SMS of at most 3 segments with a numbered menu instead of buttons; a reply "2"
+maps back to the second button of the previous turn. Keywords Twilio handles itself (STOP,
+HELP...) get no reply.
 """
 
 from __future__ import annotations
@@ -22,15 +26,21 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channel_state import ChannelState, shared_channel_state
+from bot.channel_state import ChannelState, Claim, shared_channel_state
 from bot.commands import load_commands
 from bot.content import load_content
 from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import render_sms
-from bot.settings import Settings, load_settings
-from channels.common import refuse, require_secrets, short_error_pages
-from channels.turn import run_turn
+from bot.settings import Settings
+from channels.common import (
+    channel_logs,
+    refuse,
+    require_secrets,
+    served_settings,
+    short_error_pages,
+)
+from channels.turn import take_turn
 
 __all__ = ["SmsInput"]
 
@@ -64,7 +74,7 @@ class SmsInput(InputChannel):  # type: ignore[misc]
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SmsInput:
-        settings = load_settings()
+        settings = served_settings()
         configured = bool(settings.twilio_auth_token and settings.public_base_url)
         require_secrets("sms", settings, configured, "TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL")
         return cls(settings)
@@ -77,6 +87,7 @@ class SmsInput(InputChannel):  # type: ignore[misc]
         module = inspect.getmodule(self)
         webhook = Blueprint("sms_webhook", module.__name__ if module else None)
         short_error_pages(webhook)
+        channel_logs(webhook, self.name())
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -97,9 +108,8 @@ class SmsInput(InputChannel):  # type: ignore[misc]
             except (ValueError, UnicodeDecodeError):
                 return refuse("sms", 400, "body is not a valid form")
             signature = request.headers.get("X-Twilio-Signature", "")
-            if not signature or not RequestValidator(token).validate(
-                base + WEBHOOK_PATH, form, signature
-            ):
+            url = base + WEBHOOK_PATH + (f"?{request.query_string}" if request.query_string else "")
+            if not signature or not RequestValidator(token).validate(url, form, signature):
                 return refuse("sms", 403, "missing or wrong Twilio signature")
             body, sender_number, sid = form.get("Body"), form.get("From"), form.get("MessageSid")
             if body is None or not sender_number or not sid:
@@ -110,27 +120,32 @@ class SmsInput(InputChannel):  # type: ignore[misc]
                 log.info("sms.reserved_keyword")
                 return _twiml(None)
             sender = pseudonymise(self._settings.pseudonym_key, self.name(), sender_number)
-            if not await self._state.first_time(sender, sid):
-                log.info("sms.duplicate")
+            claim = await self._state.claim(sender, sid)
+            if claim is not Claim.NEW:  # answered, or being answered: Twilio does not wait
+                log.info("sms.duplicate", in_flight=claim is Claim.IN_FLIGHT)
                 return _twiml(None)
+            answered = False
             try:
-                return await self._turn(sender, body, on_new_message)
+                answer, answered = await self._turn(sender, body, on_new_message)
             except Exception as error:  # never a 500: the person gets the fail-safe text
                 log.error("sms.failed", error=type(error).__name__)
                 record_failure(self.name(), "failsafe")
-                return _twiml(load_content().failsafe)
+                answer = _twiml(load_content().failsafe)
+            await self._state.settle(sender, sid, answered)
+            return answer
 
         return webhook
 
     async def _turn(
         self, sender: str, body: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> HTTPResponse:
+    ) -> tuple[HTTPResponse, bool]:
         text = (await self._state.menu(sender)).get(body.strip().rstrip(".)").strip())
         if text is None:
             text = load_commands().translate(body) if body.strip() else body
         collector = CollectingOutputChannel()
         message = UserMessage(text, collector, sender, input_channel=self.name())
-        replies = await run_turn(on_new_message, message, collector)
-        reply = render_sms(replies)
-        await self._state.set_menu(sender, dict(reply.menu) if reply.menu else None)
-        return _twiml(reply.text)
+        turn = await take_turn(on_new_message, message, collector)
+        reply = render_sms(turn.messages)
+        if turn.answered and not turn.erased:  # an erasure leaves no menu behind
+            await self._state.set_menu(sender, dict(reply.menu) if reply.menu else None)
+        return _twiml(reply.text), turn.answered

@@ -1,11 +1,17 @@
 """Telegram connector: `POST /webhooks/telegram/webhook`, authenticated by the secret token.
 
 Telegram sends every update with `X-Telegram-Bot-Api-Secret-Token` (set with `setWebhook`, see
-`make telegram-webhook`); anything else is refused with 401. Retried updates (same `update_id`)
-are answered once. Text, button presses (`callback_query`, answered so the spinner stops),
-`/start` and `/oubli` go to Rasa; stickers, photos, voice notes and edited messages get a short
-text. Replies go out through python-telegram-bot's `Bot` (one per process); if sending fails,
-the fail-safe text goes back in the webhook response itself, as a `sendMessage` method call.
+`make telegram-webhook`); anything else is refused with 401. A chat id must be an integer (400).
+A text over Telegram's own limit (4,096 characters) is refused with 413 before the model.
+Retried updates (same `update_id`) are answered once: an update counts as answered only when its
+turn succeeded; one whose turn failed or timed out got the fail-safe text (the response says
+`{"status": "failsafe"}`) and is processed if Telegram delivers it again; one delivered again
+while its turn still runs gets a 503, so Telegram tries later. Text, button presses
+(`callback_query`, answered so the spinner stops), `/start` and `/oubli` go to Rasa; stickers,
+photos, voice notes and edited messages get a short text. While a turn runs the chat shows
+"typing…"; replies go out through python-telegram-bot's `Bot` (one per process), a
+flood-control refusal retried once (`channels.telegram_send`); if sending fails, the fail-safe
+text goes back in the webhook response itself, as a `sendMessage` method call.
 """
 
 from __future__ import annotations
@@ -22,18 +28,25 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.channel_state import ChannelState, shared_channel_state
+from bot.channel_state import ChannelState, Claim, shared_channel_state
 from bot.commands import load_commands
 from bot.content import load_content
 from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import TelegramMessage, default_codec, load_channel_texts, render_telegram
-from bot.settings import Settings, load_settings
-from channels.common import refuse, require_secrets, short_error_pages
-from channels.turn import run_turn
+from bot.settings import Settings
+from channels.common import (
+    channel_logs,
+    refuse,
+    require_secrets,
+    served_settings,
+    short_error_pages,
+)
+from channels.telegram_send import send_all, typing
+from channels.turn import take_turn
 
 __all__ = ["TelegramInput"]
 
@@ -41,6 +54,7 @@ log = structlog.get_logger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 64 * 1024
+MAX_MESSAGE_CHARS = 4096  # Telegram's own limit for a text message
 NON_TEXT_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
                   "animation", "location", "contact")  # fmt: skip
 
@@ -52,10 +66,11 @@ def _failsafe_call(chat: int) -> HTTPResponse:
     )
 
 
-def _chat_id(item: Any) -> Any:
-    """`item["chat"]["id"]`, or None when the update does not have that shape."""
+def _chat_id(item: Any) -> int | None:
+    """`item["chat"]["id"]` when it is an integer (not `true`), else None."""
     chat = item.get("chat") if isinstance(item, dict) else None
-    return chat.get("id") if isinstance(chat, dict) else None
+    found = chat.get("id") if isinstance(chat, dict) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) else None
 
 
 def _chat_of(update: dict[str, Any]) -> int | None:
@@ -64,18 +79,15 @@ def _chat_of(update: dict[str, Any]) -> int | None:
         item = update.get(key)
         if isinstance(item, dict):
             chat = _chat_id(item.get("message") if key == "callback_query" else item)
-            if isinstance(chat, int) and not isinstance(chat, bool):
+            if chat is not None:
                 return chat
     return None
 
 
-def _markup(message: TelegramMessage) -> InlineKeyboardMarkup | None:
-    if not message.keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(title, callback_data=data) for title, data in row]
-         for row in message.keyboard]
-    )  # fmt: skip
+def _text_of(update: dict[str, Any]) -> str | None:
+    message = update.get("message")
+    text = message.get("text") if isinstance(message, dict) else None
+    return text if isinstance(text, str) else None
 
 
 class TelegramInput(InputChannel):  # type: ignore[misc]
@@ -85,7 +97,7 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        settings = load_settings()
+        settings = served_settings()
         configured = bool(settings.telegram_bot_token and settings.telegram_secret_token)
         require_secrets(
             "telegram", settings, configured, "TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN"
@@ -120,6 +132,7 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         module = inspect.getmodule(self)
         webhook = Blueprint("telegram_webhook", module.__name__ if module else None)
         short_error_pages(webhook)
+        channel_logs(webhook, self.name())
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -139,24 +152,38 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
                 return refuse("telegram", 400, "body is not valid JSON")
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 return refuse("telegram", 400, "not a Telegram update")
+            if len(_text_of(update) or "") > MAX_MESSAGE_CHARS:
+                return refuse("telegram", 413, "message too long")
             chat = _chat_of(update)
-            if chat is not None and not await self._state.first_time(
-                self._sender(chat), f"u{update['update_id']}"
-            ):
+            if chat is None:  # no chat: nothing to answer, nobody to de-duplicate for
+                return (await self._answer(update, on_new_message))[0]
+            person, message_id = self._sender(chat), f"u{update['update_id']}"
+            claim = await self._state.claim(person, message_id)
+            if claim is Claim.ANSWERED:
                 log.info("telegram.duplicate")
                 return response.json({"status": "duplicate"})
-            try:
-                return await self._handle(update, on_new_message)
-            except Exception as error:  # never a 500: answer with the fail-safe text
-                log.error("telegram.failed", error=type(error).__name__)
-                record_failure(self.name(), "failsafe")
-                return self._failsafe_response(update)
+            if claim is Claim.IN_FLIGHT:
+                return refuse("telegram", 503, "this update is being answered, retry later")
+            answer, answered = await self._answer(update, on_new_message)
+            await self._state.settle(person, message_id, answered)
+            return answer
 
         return webhook
 
+    async def _answer(
+        self, update: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> tuple[HTTPResponse, bool]:
+        try:
+            return await self._handle(update, on_new_message)
+        except Exception as error:  # never a 500: answer with the fail-safe text
+            log.error("telegram.failed", error=type(error).__name__)
+            record_failure(self.name(), "failsafe")
+            return self._failsafe_response(update), False
+
     async def _handle(
         self, update: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> HTTPResponse:
+    ) -> tuple[HTTPResponse, bool]:
+        """The webhook's answer, and whether the update was answered (not the fail-safe)."""
         callback = update.get("callback_query")
         message = update.get("message")
         if isinstance(callback, dict):
@@ -174,9 +201,9 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
             return await self._send_plain(chat, load_channel_texts().non_text_reply)
         else:
             log.info("telegram.ignored", kind="other_update")
-            return response.json({"status": "ignored"})
-        if not isinstance(chat, int):
-            return refuse("telegram", 400, "update without a chat id")
+            return response.json({"status": "ignored"}), True
+        if chat is None:
+            return refuse("telegram", 400, "update without a chat id"), True
         if not text or not text.strip():
             return await self._send_plain(chat, load_channel_texts().non_text_reply)
         sender = self._sender(chat)
@@ -184,8 +211,12 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         user_message = UserMessage(
             load_commands().translate(text), collector, sender, input_channel=self.name()
         )
-        replies = await run_turn(on_new_message, user_message, collector)
-        return await self._send(chat, render_telegram(replies))
+        async with typing(self.bot, chat):  # "typing…" in the chat while the turn runs
+            turn = await take_turn(on_new_message, user_message, collector)
+        sent, delivered = await self._send(chat, render_telegram(turn.messages))
+        if delivered and not turn.answered:
+            return response.json({"status": "failsafe"}), False
+        return sent, turn.answered
 
     def _sender(self, chat: int) -> str:
         return pseudonymise(self._settings.pseudonym_key, self.name(), str(chat))
@@ -203,18 +234,18 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         except TelegramError as error:
             log.warning("telegram.answer_callback_failed", error=type(error).__name__)
 
-    async def _send_plain(self, chat: Any, text: str) -> HTTPResponse:
-        if not isinstance(chat, int):
-            return refuse("telegram", 400, "update without a chat id")
+    async def _send_plain(self, chat: int | None, text: str) -> tuple[HTTPResponse, bool]:
+        if chat is None:
+            return refuse("telegram", 400, "update without a chat id"), True
         return await self._send(chat, [TelegramMessage(text, [])])
 
-    async def _send(self, chat: int, messages: list[TelegramMessage]) -> HTTPResponse:
+    async def _send(self, chat: int, messages: list[TelegramMessage]) -> tuple[HTTPResponse, bool]:
+        """The webhook's answer, and whether the messages went out through the Bot API (if
+        not, the fail-safe text goes back in the answer itself)."""
         try:
-            bot = await self.bot()
-            for message in messages:
-                await bot.send_message(chat, message.text, reply_markup=_markup(message))
+            await send_all(await self.bot(), chat, messages)  # flood control: one retry
         except (TelegramError, OSError) as error:
             log.error("telegram.send_failed", error=type(error).__name__)
             record_failure(self.name(), "channel_send_failed")
-            return _failsafe_call(chat)
-        return response.json({"status": "ok"})
+            return _failsafe_call(chat), False
+        return response.json({"status": "ok"}), True

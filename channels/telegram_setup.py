@@ -1,4 +1,5 @@
-"""`make telegram-webhook`: registers the webhook with Telegram, with the secret token.
+"""`make telegram-webhook`: registers the webhook with Telegram, with the secret token, and the
+command menu (`setMyCommands`: `telegram_menu` in `data/commands.yml`).
 
 Reads TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN and PUBLIC_BASE_URL from the environment. There
 is deliberately no HTTP route for this: nobody can re-point the bot from outside.
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
-from telegram import Bot
+from telegram import Bot, BotCommand
 
+from bot.commands import load_commands
 from bot.settings import SettingsError, load_settings
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
@@ -24,13 +27,18 @@ async def register() -> str:
             "set TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN and PUBLIC_BASE_URL (https://...)"
         )
     url = settings.public_base_url + "/webhooks/telegram/webhook"
-    async with Bot(token) as bot:
+    kwargs: dict[str, Any] = {}
+    if settings.telegram_api_base_url:  # tests: a local fake Bot API
+        kwargs = {"base_url": settings.telegram_api_base_url.rstrip("/") + "/bot"}
+    menu = [BotCommand(name, description) for name, description in load_commands().telegram_menu]
+    async with Bot(token, **kwargs) as bot:
         await bot.set_webhook(
             url=url,
             secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=False,
         )
+        await bot.set_my_commands(menu)
     return url
 
 
@@ -40,7 +48,7 @@ def main() -> int:
     except SettingsError as error:
         sys.stderr.write(f"telegram-webhook: {error}\n")
         return 2
-    sys.stdout.write(f"telegram-webhook: registered {url}\n")
+    sys.stdout.write(f"telegram-webhook: registered {url} and the command menu\n")
     return 0
 
 

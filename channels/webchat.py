@@ -1,10 +1,18 @@
 """Web chat connector: `POST /webhooks/webchat/webhook`, Rasa's REST shape, checked input.
 
 Request: JSON `{"sender": "<opaque client id>", "message": "...", "id": "<optional message id>"}`
-from an allowed `Origin`; a retried request with the same `id` is answered once (then 409).
+from an allowed `Origin`; a retried request with the same `id` is answered once (then 409); if
+its turn failed or timed out (the fail-safe text), a retry with the same `id` is processed.
 Response: `200` and a JSON list of `{"text", "buttons": [{"title", "payload"}], "links"}`
-(`bot.render.render_web`: links make the helplines' numbers `tel:` links in the widget).
+(`bot.render.render_web`: links make the helplines' numbers `tel:` links in the widget). When
+the turn erased the person's conversation (`/oubli`, "efface mes messages"), the first item also
+holds `"custom": {"erased": true}`: the widget clears its own history and screen then.
 Refusals are short 4xx answers; a failing turn still answers with the fail-safe text.
+
+It also serves the widget (`channels.widget_assets`): the loader `widget.js` for publishers'
+pages, the chat `frame` (framable only by `WEBCHAT_ALLOWED_ORIGINS`) and its assets, the demo
+and neutral pages. The frame posts from this server's own origin (that of `PUBLIC_BASE_URL`, or
+the one matching the request's `Host`), allowed too.
 """
 
 from __future__ import annotations
@@ -13,8 +21,8 @@ import inspect
 import json
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import structlog
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -22,32 +30,31 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channel_state import ChannelState, shared_channel_state
+from bot.channel_state import ChannelState, Claim, shared_channel_state
 from bot.commands import load_commands
 from bot.metrics import record_failure
 from bot.privacy import pseudonymise
 from bot.render import render_web
-from bot.settings import Settings, load_settings
-from channels.common import refuse, short_error_pages
-from channels.turn import failsafe_messages, run_turn
+from bot.settings import Settings
+from channels.common import channel_logs, refuse, served_settings, short_error_pages
+from channels.turn import failsafe_messages, take_turn
+from channels.widget_assets import ASSETS, WidgetFiles
 
 __all__ = ["WebChatInput"]
 
 log = structlog.get_logger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-STATIC_FILES = {
-    "widget.js": ("widget.js", "text/javascript; charset=utf-8"),
-    "widget.css": ("widget.css", "text/css; charset=utf-8"),
-    "demo": ("demo.html", "text/html; charset=utf-8"),
-    "neutral": ("neutral.html", "text/html; charset=utf-8"),
-}
-# The widget and its pages load nothing from any other origin.
+# The pages load nothing from any other origin. The chat frame may be framed by the allowed
+# origins (the publishers' sites) only; the other pages by none but this server.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; frame-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors {ancestors}"
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; img-src 'self' data:; frame-ancestors 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "cross-origin",  # a publisher's page may load the loader
 }
 MAX_BODY_BYTES = 4096
 MAX_MESSAGE_CHARS = 1000
@@ -63,11 +70,15 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
-        return cls(load_settings())
+        return cls(served_settings())
 
     def __init__(self, settings: Settings, state: ChannelState | None = None) -> None:
         self._key = settings.pseudonym_key
-        self._origins = frozenset(settings.webchat_allowed_origins)
+        # Who may post: the publishers' sites, and this server's own origin, where the chat
+        # frame runs. Who may frame the chat: the publishers' sites.
+        self._embedders = tuple(settings.webchat_allowed_origins)
+        self._origins = frozenset((*self._embedders, *_own_origin(settings)))
+        self._files = WidgetFiles()
         self._limit = settings.webchat_rate_limit
         self._state = state or shared_channel_state()
 
@@ -75,25 +86,32 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
         module = inspect.getmodule(self)
         webhook = Blueprint("webchat_webhook", module.__name__ if module else None)
         short_error_pages(webhook)
+        channel_logs(webhook, self.name())
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        for route_name, (filename, content_type) in STATIC_FILES.items():
+        for route_name, (_, _, cache) in ASSETS.items():
             webhook.add_route(
-                _static_handler(filename, content_type),
+                self._static_handler(route_name, cache),
                 f"/{route_name}",
                 methods=["GET"],
                 name=f"static_{route_name.replace('.', '_')}",
             )
+
+        @webhook.route("/frame", methods=["GET"])
+        async def frame(request: Request) -> HTTPResponse:
+            ancestors = " ".join(("'self'", *self._embedders))
+            headers = {**SECURITY_HEADERS, "Content-Security-Policy": _csp(ancestors)}
+            return self._files.answer(request, self._files.frame(), "no-cache", headers)
 
         # CORS headers and the browser's preflight come from Rasa's CORS layer, started with
         # `--cors` and the same allow-list (scripts/run); here every POST's Origin is checked.
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             origin = request.headers.get("Origin", "")
-            if origin not in self._origins:
+            if origin not in self._origins and not _same_host(origin, request):
                 return refuse("webchat", 403, "origin not allowed")
             try:
                 answer = await self._checked_turn(request, on_new_message)
@@ -138,20 +156,49 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
             await state.allow("address", address, limit * ADDRESS_FACTOR, RATE_WINDOW_SECONDS)
         ):
             return refuse("webchat", 429, "too many messages, wait a minute")
-        if message_id is not None and not await state.first_time(sender, message_id):
-            return refuse("webchat", 409, "this message id was already answered")
+        if message_id is not None:
+            claim = await state.claim(sender, message_id)
+            if claim is Claim.ANSWERED:
+                return refuse("webchat", 409, "this message id was already answered")
+            if claim is Claim.IN_FLIGHT:
+                return refuse("webchat", 409, "this message id is being answered")
         collector = CollectingOutputChannel()
         text = load_commands().translate(text)
         message = UserMessage(text, collector, sender, input_channel=self.name())
-        messages = await run_turn(on_new_message, message, collector)
-        return response.json(render_web(messages))
+        turn = await take_turn(on_new_message, message, collector)
+        if message_id is not None:  # answered, or released for a retry when it failed
+            await state.settle(sender, message_id, turn.answered)
+        items = render_web(turn.messages)
+        if turn.erased and items:
+            items[0]["custom"] = {"erased": True}
+        return response.json(items)
+
+    def _static_handler(
+        self, name: str, cache: str
+    ) -> Callable[[Request], Coroutine[Any, Any, HTTPResponse]]:
+        headers = {**SECURITY_HEADERS, "Content-Security-Policy": _csp("'self'")}
+
+        async def serve(request: Request) -> HTTPResponse:
+            return self._files.answer(request, self._files.asset(name), cache, headers)
+
+        return serve
 
 
-def _static_handler(
-    filename: str, content_type: str
-) -> Callable[[Request], Coroutine[Any, Any, HTTPResponse]]:
-    async def serve(_: Request) -> HTTPResponse:
-        body = (STATIC_DIR / filename).read_bytes()
-        return response.raw(body, content_type=content_type, headers=SECURITY_HEADERS)
+def _csp(ancestors: str) -> str:
+    return PAGE_CSP.format(ancestors=ancestors)
 
-    return serve
+
+def _own_origin(settings: Settings) -> tuple[str, ...]:
+    """This server's public origin (from `PUBLIC_BASE_URL`), where the chat frame is served."""
+    if not settings.public_base_url:
+        return ()
+    url = urlparse(settings.public_base_url)
+    return (f"{url.scheme}://{url.netloc}",) if url.scheme and url.netloc else ()
+
+
+def _same_host(origin: str, request: Request) -> bool:
+    """The chat frame posting to the server it came from (a browser cannot make its `Origin`
+    match the `Host` it sends to unless it is that page), even without `PUBLIC_BASE_URL`."""
+    url = urlparse(origin)
+    host = request.headers.get("Host", "")
+    return url.scheme in ("http", "https") and bool(host) and url.netloc == host and not url.path

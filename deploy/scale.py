@@ -7,6 +7,12 @@ set), one action server, N identical `rasa run` replicas and nginx in the foregr
 balancer on `--port`. Ctrl-C or SIGTERM stops everything; if any part fails to start or dies,
 the rest is stopped and the exit status is non-zero. `--info-file` receives a JSON description
 (URLs, pids, logs) once everything answers: the scale test and `make bench` use it.
+
+A replica counts as started when its `/health/ready` answers 200. While running, the launcher
+probes each replica's `/health/ready` every second: one that fails twice in a row becomes a
+`backup` server of nginx (no traffic while another replica is ready) until it is ready again.
+When no replica is ready (Redis down, say), every replica takes traffic: each still answers
+the fail-safe, which is better than nginx's 502.
 """
 
 from __future__ import annotations
@@ -87,11 +93,11 @@ class Part:
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
-    def ready(self) -> bool:
+    def ready(self, timeout: float = 2.0) -> bool:
         if self.url == "":
             return _redis_ping(self.port)
         try:
-            with urllib.request.urlopen(self.url, timeout=2) as answer:
+            with urllib.request.urlopen(self.url, timeout=timeout) as answer:
                 return 200 <= int(answer.status) < 300
         except OSError:
             return False
@@ -151,9 +157,20 @@ def nginx_binary() -> str:
     return found
 
 
-def render_nginx_conf(workdir: Path, port: int, replica_ports: list[int], access_log: bool) -> str:
+def render_nginx_conf(
+    workdir: Path,
+    port: int,
+    replica_ports: list[int],
+    access_log: bool,
+    backups: frozenset[int] = frozenset(),
+) -> str:
+    """nginx's config; the replicas on `backup` ports get traffic only when the others fail."""
+    if backups >= set(replica_ports):
+        backups = frozenset()  # none ready: all take traffic, each answers at least the fail-safe
     servers = "\n".join(
-        f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=5s;" for p in replica_ports
+        f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=5s"
+        + (" backup;" if p in backups else ";")
+        for p in replica_ports
     )
     log = f"{workdir}/nginx-access.log relais" if access_log else "off"
     return string.Template(TEMPLATE.read_text()).substitute(
@@ -172,6 +189,21 @@ class Topology:
     action_url: str
     parts: list[Part]
     replicas: list[Part]
+    port: int = 0  # nginx's
+    access_log: bool = True
+
+    @property
+    def nginx(self) -> Part:
+        return self.parts[-1]
+
+    def nginx_conf(self, backups: frozenset[int] = frozenset()) -> Path:
+        """Writes nginx's config (atomically: nginx may be reading it) and returns its path."""
+        conf = self.workdir / "nginx.conf"
+        tmp = conf.with_suffix(".tmp")
+        ports = [r.port for r in self.replicas]
+        tmp.write_text(render_nginx_conf(self.workdir, self.port, ports, self.access_log, backups))
+        tmp.replace(conf)
+        return conf
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -255,15 +287,25 @@ def plan(replicas: int, port: int, model: Path, workdir: Path, access_log: bool 
             Part(
                 f"rasa-{index}",
                 rasa_command,
-                url=f"http://127.0.0.1:{replica_port}/",
+                url=f"http://127.0.0.1:{replica_port}/health/ready",
                 log=workdir / f"rasa-{index}.log",
                 env=env,
                 port=replica_port,
             )
         )
     parts.extend(replica_parts)
-    conf = workdir / "nginx.conf"
-    conf.write_text(render_nginx_conf(workdir, port, [r.port for r in replica_parts], access_log))
+    topology = Topology(
+        workdir=workdir,
+        url=f"http://127.0.0.1:{port}",
+        origins=origins,
+        redis_url=redis_url,
+        action_url=action_url,
+        parts=parts,
+        replicas=replica_parts,
+        port=port,
+        access_log=access_log,
+    )
+    conf = topology.nginx_conf()
     nginx_command = [
         nginx_binary(), "-p", str(workdir), "-c", str(conf),
         "-e", str(workdir / "nginx-error.log"), "-g", "daemon off;",
@@ -277,15 +319,7 @@ def plan(replicas: int, port: int, model: Path, workdir: Path, access_log: bool 
             port=port,
         )
     )
-    return Topology(
-        workdir=workdir,
-        url=f"http://127.0.0.1:{port}",
-        origins=origins,
-        redis_url=redis_url,
-        action_url=action_url,
-        parts=parts,
-        replicas=replica_parts,
-    )
+    return topology
 
 
 def wait_ready(parts: list[Part], timeout: float) -> None:
@@ -307,6 +341,46 @@ def wait_ready(parts: list[Part], timeout: float) -> None:
             raise StartError(f"{names} did not answer within {timeout:.0f} s")
         if waiting:
             time.sleep(0.5)
+
+
+@dataclass
+class ReadinessWatch:
+    """Probes each replica's `/health/ready`; makes the unready ones nginx's backups."""
+
+    topology: Topology
+    failures_to_leave: int = 2  # consecutive failed probes before a replica gets no traffic
+    timeout: float = 1.5
+    interval: float = 1.0
+    _failures: dict[str, int] = field(default_factory=dict)
+    _backups: frozenset[int] = frozenset()
+    _last: float = 0.0
+
+    def round(self) -> None:
+        if time.monotonic() - self._last < self.interval:
+            return
+        self._last = time.monotonic()
+        for replica in self.topology.replicas:
+            if replica.ready(timeout=self.timeout):
+                self._failures[replica.name] = 0
+            else:
+                self._failures[replica.name] = self._failures.get(replica.name, 0) + 1
+        backups = frozenset(
+            r.port
+            for r in self.topology.replicas
+            if self._failures.get(r.name, 0) >= self.failures_to_leave
+        )
+        if backups == self._backups:
+            return
+        self.topology.nginx_conf(backups)
+        nginx = self.topology.nginx.process
+        if nginx is not None and nginx.poll() is None:
+            nginx.send_signal(signal.SIGHUP)  # reload: new workers, the old ones finish
+        for replica in self.topology.replicas:
+            was, now = replica.port in self._backups, replica.port in backups
+            if now != was:
+                state = "ready again" if was else "not ready: nginx's backup while another is ready"
+                print(f"deploy.scale: {replica.name} {state}", flush=True)
+        self._backups = backups
 
 
 def stop_all(parts: list[Part]) -> None:
@@ -348,8 +422,10 @@ def serve(topology: Topology, info_file: Path | None, timeout: float) -> int:
         tmp.write_text(json.dumps(topology.describe(), indent=2))
         tmp.replace(info_file)
     _banner(topology)
+    watch = ReadinessWatch(topology)
     try:
         while True:
+            watch.round()
             for part in parts:
                 code = part.exited()
                 if code is not None:

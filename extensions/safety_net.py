@@ -9,7 +9,6 @@ is the model that is served.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -18,23 +17,19 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import (
-    ENTITIES,
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.safety import SafetyNet
+from extensions.harm_signals import force_intent, set_entity
+from extensions.stored_texts import load_texts, read_sources, save_texts
 
 logger = logging.getLogger(__name__)
 
 EMERGENCY_INTENT = "emergency"
 DANGER_ENTITY = "danger"
+GENERAL_DANGER = "general"
 LEXICON_FILE = "lexicon.yml"
 
 
@@ -80,10 +75,9 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):  # type: ignore[mis
         return cls(config, model_storage, resource, None)
 
     def train(self, training_data: TrainingData) -> Resource:
-        self._lexicon_text = Path(self._config["lexicon"]).read_text(encoding="utf-8")
+        self._lexicon_text = read_sources({LEXICON_FILE: self._config["lexicon"]})[LEXICON_FILE]
         _net_from_text(self._lexicon_text)  # fail the training on a broken lexicon
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / LEXICON_FILE).write_text(self._lexicon_text, encoding="utf-8")
+        save_texts(self._model_storage, self._resource, {LEXICON_FILE: self._lexicon_text})
         return self._resource
 
     @classmethod
@@ -95,14 +89,15 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):  # type: ignore[mis
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> SafetyNetClassifier:
-        with model_storage.read_from(resource) as directory:
-            text = (directory / LEXICON_FILE).read_text(encoding="utf-8")
+        text = load_texts(model_storage, resource, (LEXICON_FILE,))[LEXICON_FILE]
         return cls(config, model_storage, resource, text)
 
     def _safety_net(self) -> SafetyNet:
         if self._net is None:
             if self._lexicon_text is None:
-                self._lexicon_text = Path(self._config["lexicon"]).read_text(encoding="utf-8")
+                self._lexicon_text = read_sources({LEXICON_FILE: self._config["lexicon"]})[
+                    LEXICON_FILE
+                ]
             self._net = _net_from_text(self._lexicon_text)
         return self._net
 
@@ -114,26 +109,11 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):  # type: ignore[mis
                 continue
             match = net.check(text)
             if match is None:
+                if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == EMERGENCY_INTENT:
+                    # The model's own emergency: the general reply, never a stale danger's.
+                    set_entity(message, DANGER_ENTITY, GENERAL_DANGER, type(self).__name__)
                 continue
             logger.info("safety_net.match category=%s pattern=%s", match.category, match.pattern_id)
-            forced = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [
-                item
-                for item in message.get(INTENT_RANKING_KEY) or []
-                if item.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
-            ]
-            message.set(INTENT, forced, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
-            entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != DANGER_ENTITY]
-            entities.append(
-                {
-                    "entity": DANGER_ENTITY,
-                    "value": match.category,
-                    "start": 0,
-                    "end": len(text),
-                    "confidence": 1.0,
-                    "extractor": type(self).__name__,
-                }
-            )
-            message.set(ENTITIES, entities, add_to_output=True)
+            force_intent(message, EMERGENCY_INTENT)
+            set_entity(message, DANGER_ENTITY, match.category, type(self).__name__)
         return messages

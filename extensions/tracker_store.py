@@ -2,14 +2,17 @@
 
 It also carries out erasure: when a turn ran `action_restart` (what the `erase` rule does), the
 whole stored conversation is deleted instead of being saved, and so is everything the channels
-keep about the person (`bot.channel_state`: answered message ids, rate counters, SMS menu).
+keep about the person (`bot.channel_state`: rate counters, SMS menu); the channel is told
+(`bot.turn_record`), and Redis is asked to rewrite its disk files (`bot.disk_erasure`).
 
 Being the one extension every Rasa server builds at start, it also installs the cached check of
-action server responses (`extensions.action_validation`).
+action server responses (`extensions.action_validation`) and the bounded, off-loop parse
+(`extensions.bounded_parse`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -21,11 +24,14 @@ from rasa.shared.core.events import Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channel_state import shared_channel_state
+from bot.disk_erasure import DiskErasure
 from bot.metrics import serve as serve_metrics
 from bot.redis_clients import sync_client
 from bot.settings import load_settings
+from bot.turn_record import current_turn
 from extensions import turn_counts
 from extensions.action_validation import install as install_action_validation
+from extensions.bounded_parse import install as install_bounded_parse
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +55,10 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         install_action_validation()
+        install_bounded_parse()
         settings = load_settings()
         self._inner: TrackerStore
+        self._disk: DiskErasure | None = None
         if settings.redis_url:
             redis_host, port, db, password = settings.redis_host_port_db
             self._inner = RedisTrackerStore(
@@ -66,6 +74,7 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
             )
             # the same store on a client that survives a Redis restart (bot/redis_clients.py)
             self._inner.red = sync_client(settings.redis_url, decode_responses=True)
+            self._disk = DiskErasure(settings.redis_url)
         else:
             self._inner = InMemoryTrackerStore(domain or Domain.empty(), event_broker)
         super().__init__(domain, event_broker)
@@ -82,8 +91,14 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
     async def save(self, tracker: DialogueStateTracker) -> None:
         turn_counts.record(tracker)  # ops counters, no text (bot/metrics.py)
         if erase_requested(tracker):
-            await self.delete(tracker.sender_id)
+            # done whole even if the turn is given up meanwhile: never half an erasure
+            await asyncio.shield(self.delete(tracker.sender_id))
+            record = current_turn()
+            if record is not None:
+                record.erased = True
             logger.info("conversation.erased")
+            if self._disk is not None:
+                self._disk.after_erasure()
             return
         await self._inner.save(tracker)
 

@@ -5,8 +5,8 @@ A turn is the events since the last `UserUttered`. In them:
 - a role is counted when the `role` slot is set to a value it did not have before the turn
   (a conversation that became a victim's, a witness's or a parent's);
 - an emergency is the `emergency` intent or the `utter_emergency` response (the danger rule);
-- hand-offs are the lines of the emergency reply (the directory's danger lines, as
-  `bot.triage` reports them) and the `line` that `action_handoff` sent with `utter_handoff`.
+- hand-offs are the lines of the emergency reply (the directory's lines for the `danger` slot,
+  as `bot.triage` reports them) and the `line` that `action_handoff` sent with its response.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ __all__ = ["EMERGENCY_INTENT", "EMERGENCY_RESPONSE", "HANDOFF_RESPONSE", "record
 EMERGENCY_INTENT = "emergency"
 EMERGENCY_RESPONSE = "utter_emergency"
 HANDOFF_RESPONSE = "utter_handoff"
+HANDOFF_RESPONSES = frozenset({HANDOFF_RESPONSE, "utter_handoff_phone", "utter_handoff_web"})
 ROLE_SLOT = "role"
+DANGER_SLOT = "danger"
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +78,8 @@ def turn_counts(tracker: DialogueStateTracker, directory: Directory) -> TurnCoun
         elif isinstance(event, BotUttered) and event.metadata:
             response = event.metadata.get("utter_action")
             if response == EMERGENCY_RESPONSE:
-                lines.extend(directory.lines_for(EMERGENCY_INTENT))
-            elif response == HANDOFF_RESPONSE and event.metadata.get("line") is not None:
+                lines.extend(directory.danger_lines(tracker.get_slot(DANGER_SLOT)))
+            elif response in HANDOFF_RESPONSES and event.metadata.get("line") is not None:
                 lines.append(str(event.metadata["line"]))
     return TurnCounts(
         channel=user.input_channel or "",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,7 +76,8 @@ def _redacted_logs() -> None:
     configure_logging(logging.INFO)
 
 
-TELEGRAM_TOKEN = "123456:TEST-token"
+# A canary: the token must never appear in any log line (tests/test_privacy_logs.py).
+TELEGRAM_TOKEN = f"{random.SystemRandom().randrange(10**8, 10**9)}:CANARY{uuid.uuid4().hex}"
 TELEGRAM_SECRET = "test-secret-token-1234"
 TWILIO_TOKEN = "twilio-test-auth-token-0123456789"
 WEBCHAT_RATE_LIMIT = 30  # per client per minute (and 5x that per address)
@@ -91,17 +93,62 @@ class Stack:
         self,
         url: str,
         log: Path,
+        pid: int,
         telegram: FakeTelegram,
-        redis: RedisServer,
+        redis: RedisServer | None,
         actions: ActionServer,
         metrics_url: str,
+        publisher_port: int = 0,
     ) -> None:
         self.url = url
         self.log = log  # everything the Rasa server process wrote (stdout and stderr)
+        self.pid = pid  # the Rasa server process
         self.telegram = telegram
-        self.redis = redis  # fault tests stop and start it (and the action server)
-        self.actions = actions
+        self.redis = redis  # fault tests stop and start it (and the action server); None: memory
+        self.actions = actions  # its log: everything the action server wrote
         self.metrics_url = metrics_url  # the Rasa process's Prometheus metrics (METRICS_PORT)
+        # A publisher's site allowed to embed the widget (tests/publisher.py serves it there).
+        self.publisher_port = publisher_port
+        self.publisher_origin = f"http://127.0.0.1:{publisher_port}"
+
+
+def stack_env(telegram_url: str) -> dict[str, str]:
+    """The served bot's environment in the tests (the Redis URL and log level aside)."""
+    from tests.servers import free_port
+
+    return {
+        "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": telegram_url,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "WEBCHAT_RATE_LIMIT": str(WEBCHAT_RATE_LIMIT),
+        "METRICS_PORT": str(free_port()),
+    }
+
+
+@pytest.fixture(scope="session")
+def memory_stack() -> Iterator[Stack]:
+    """The served bot in its default form, in memory (no `REDIS_URL`, as `make run`), with
+    both processes logging at DEBUG, libraries included: the worst case for privacy."""
+    from tests.fake_telegram import FakeTelegram
+    from tests.servers import rasa_server, running_action_server
+
+    model = latest_model()
+    if model is None:
+        pytest.fail("no trained model in models/: run `make train`")
+    telegram = FakeTelegram().start()
+    env = {**stack_env(telegram.url), "LOG_LEVEL": "DEBUG", "LOG_LEVEL_LIBRARIES": "DEBUG"}
+    env.pop("METRICS_PORT")
+    try:
+        with (
+            running_action_server("actions", env) as actions,
+            rasa_server(actions.url, model, env) as (url, log, pid),
+        ):
+            yield Stack(url, log, pid, telegram, None, actions, "")
+    finally:
+        telegram.stop()
 
 
 @pytest.fixture(scope="session")
@@ -113,21 +160,14 @@ def stack() -> Iterator[Stack]:
     if model is None:
         pytest.fail("no trained model in models/: run `make train`")
     telegram = FakeTelegram().start()
-    env = {
-        "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
-        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
-        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
-        "TELEGRAM_API_BASE_URL": telegram.url,
-        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "WEBCHAT_RATE_LIMIT": str(WEBCHAT_RATE_LIMIT),
-        "METRICS_PORT": str(free_port()),
-    }
+    env = stack_env(telegram.url)
+    publisher_port = free_port()
     try:
-        with redis_server() as redis, running_action_server("actions") as actions:
+        with redis_server() as redis, running_action_server("actions", env) as actions:
             env["REDIS_URL"] = redis.url
-            with rasa_server(actions.url, model, env) as (url, log):
+            publisher = (f"http://127.0.0.1:{publisher_port}",)
+            with rasa_server(actions.url, model, env, publisher) as (url, log, pid):
                 metrics_url = f"http://127.0.0.1:{env['METRICS_PORT']}/metrics"
-                yield Stack(url, log, telegram, redis, actions, metrics_url)
+                yield Stack(url, log, pid, telegram, redis, actions, metrics_url, publisher_port)
     finally:
         telegram.stop()

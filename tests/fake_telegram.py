@@ -17,13 +17,19 @@ from urllib.parse import parse_qs
 from tests.servers import free_port
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a burst of webhooks sends at once, as Telegram's API takes them
+    daemon_threads = True
+
+
 class FakeTelegram:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.failing = False  # sendMessage answers 500 while True
+        self.floods: dict[int, tuple[int, int]] = {}  # chat -> (sendMessage 429s left, retry_after)
         self._lock = threading.Lock()
         self.port = free_port()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self._server = _Server(("127.0.0.1", self.port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -46,6 +52,26 @@ class FakeTelegram:
             yield
         finally:
             self.failing = False
+
+    @contextmanager
+    def flooding(self, chat: int, times: int, retry_after: int = 1) -> Iterator[None]:
+        """The next `times` `sendMessage` calls to `chat` get Telegram's flood-control answer
+        (429 with `retry_after` seconds), inside the block."""
+        self.floods[chat] = (times, retry_after)
+        try:
+            yield
+        finally:
+            self.floods.pop(chat, None)
+
+    def _flooded(self, params: dict[str, Any]) -> int | None:
+        """The retry delay to answer with, if this sendMessage call is flooded."""
+        with self._lock:
+            chat = int(params.get("chat_id", 0))
+            left, retry_after = self.floods.get(chat, (0, 0))
+            if left <= 0:
+                return None
+            self.floods[chat] = (left - 1, retry_after)
+            return retry_after
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -79,6 +105,12 @@ class FakeTelegram:
                 fake._record(method, params)
                 if method == "sendMessage" and fake.failing:
                     self._answer(500, {"ok": False, "error_code": 500, "description": "down"})
+                    return
+                retry_after = fake._flooded(params) if method == "sendMessage" else None
+                if retry_after is not None:
+                    description = f"Too Many Requests: retry after {retry_after}"
+                    self._answer(429, {"ok": False, "error_code": 429, "description": description,
+                                       "parameters": {"retry_after": retry_after}})  # fmt: skip
                     return
                 self._answer(200, {"ok": True, "result": _result(method, params)})
 

@@ -36,25 +36,47 @@ def wait_http(url: str, timeout: float = 90.0) -> None:
     raise TimeoutError(f"{url} did not answer in {timeout} s")
 
 
-class ActionServer:
-    """`python -m rasa_sdk --actions <package>` on a fixed free port; can stop and start again."""
+def artifacts_dir() -> Path:
+    """Where the served processes' logs go (kept after the run, ignored by git)."""
+    path = ROOT / "tests" / ".artifacts"
+    path.mkdir(exist_ok=True)
+    return path
 
-    def __init__(self, package: str = "actions") -> None:
+
+class ActionServer:
+    """`python -m rasa_sdk --actions <package>` on a fixed free port; can stop and start again.
+
+    Everything each start writes goes to a file of its own: `self.logs`, the latest `self.log`."""
+
+    def __init__(self, package: str = "actions", extra_env: dict[str, str] | None = None) -> None:
         self.package = package
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/webhook"
+        self.logs: list[Path] = []
+        self.extra_env = extra_env or {}
         self._process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def log(self) -> Path:
+        return self.logs[-1]
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def start(self) -> ActionServer:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
+            **self.extra_env,
+        }
         command = [sys.executable, "-m", "rasa_sdk", "--actions", self.package]
-        self._process = subprocess.Popen(
-            [*command, "--port", str(self.port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.logs.append(artifacts_dir() / f"actions-{self.port}-{len(self.logs) + 1}.log")
+        with open(self.log, "wb") as log:
+            self._process = subprocess.Popen(
+                [*command, "--port", str(self.port)], cwd=ROOT, env=env, stdout=log, stderr=log
+            )
         wait_http(f"http://127.0.0.1:{self.port}/health")
         return self
 
@@ -73,8 +95,10 @@ def action_server(package: str = "actions") -> Iterator[str]:
 
 
 @contextmanager
-def running_action_server(package: str = "actions") -> Iterator[ActionServer]:
-    server = ActionServer(package).start()
+def running_action_server(
+    package: str = "actions", extra_env: dict[str, str] | None = None
+) -> Iterator[ActionServer]:
+    server = ActionServer(package, extra_env).start()
     try:
         yield server
     finally:
@@ -83,9 +107,15 @@ def running_action_server(package: str = "actions") -> Iterator[ActionServer]:
 
 @contextmanager
 def rasa_server(
-    action_url: str, model: Path, extra_env: dict[str, str] | None = None
-) -> Iterator[tuple[str, Path]]:
-    """Starts `rasa run` with our credentials and endpoints; yields its base URL and log file."""
+    action_url: str,
+    model: Path,
+    extra_env: dict[str, str] | None = None,
+    embedders: tuple[str, ...] = (),
+) -> Iterator[tuple[str, Path, int]]:
+    """Starts `rasa run` with our credentials and endpoints; yields its base URL, log file and
+    process id.
+
+    The web chat allows the server's own origin and `embedders` (publishers' sites)."""
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     env = {
@@ -94,7 +124,7 @@ def rasa_server(
         "RASA_TELEMETRY_ENABLED": "false",
         "ACTION_ENDPOINT_URL": action_url,
         "LOG_LEVEL": "INFO",
-        "WEBCHAT_ALLOWED_ORIGINS": origin,
+        "WEBCHAT_ALLOWED_ORIGINS": ",".join((origin, *embedders)),
         **(extra_env or {}),
     }
     command = [
@@ -102,14 +132,13 @@ def rasa_server(
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--interface", "127.0.0.1", "--port", str(port), "--cors", origin,
     ]  # fmt: skip
-    log_dir = ROOT / "tests" / ".artifacts"
-    log_dir.mkdir(exist_ok=True)
-    log_path = log_dir / f"rasa-{port}.log"
+    log_path = artifacts_dir() / f"rasa-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
-            wait_http(f"http://127.0.0.1:{port}/", timeout=180)
-            yield f"http://127.0.0.1:{port}", log_path
+            # 503 until the model is loaded; a model load on busy cores is slow
+            wait_http(f"http://127.0.0.1:{port}/health/ready", timeout=400)
+            yield f"http://127.0.0.1:{port}", log_path, process.pid
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -131,6 +160,11 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._dir = tempfile.mkdtemp(prefix="relais-redis-")
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        """Where it writes its files (the append-only file, any snapshot)."""
+        return Path(self._dir)
 
     def start(self) -> RedisServer:
         command = [

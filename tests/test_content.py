@@ -80,3 +80,27 @@ def test_parents_are_addressed_with_vous_and_young_people_with_tu(content: Conte
 
 def test_content_is_loaded_once_per_process() -> None:
     assert load_content() is load_content()
+
+
+def test_every_platform_has_steps_for_adults_in_vous(content: Content) -> None:
+    tu = re.compile(r"\b(tu|ton|ta|tes|toi)\b", re.IGNORECASE)
+    for platform in content.platforms.values():
+        assert platform.steps_vous, platform.id
+        assert not tu.search(" ".join(platform.steps_vous)), platform.id
+        assert platform.for_voice("vous") == platform.steps_vous
+        assert platform.for_voice("tu") == platform.steps
+
+
+def test_every_harm_has_a_route_and_guidance_for_every_role(
+    content: Content, directory: Directory
+) -> None:
+    for harm in directory.routing.harms:
+        assert harm in SITUATIONS, harm
+        for role in ROLES:
+            assert content.kit(role, harm) is not None, (role, harm)
+
+
+def test_the_author_is_never_told_it_is_not_their_fault(content: Content) -> None:
+    kit = content.kit("author", None)
+    assert kit is not None and len(kit.steps) >= 3
+    assert not any("faute" in step for step in kit.steps)

@@ -106,6 +106,17 @@ def test_availability_of_a_24_7_line(directory: Directory) -> None:
         ("other", None, False, []),
         ("emergency", None, True, ["112", "15", "17", "114", "3114", "119"]),
         ("victim", "threats", True, ["112", "15", "17", "114", "3114", "119"]),
+        # A kind of harm has lines of its own, whoever writes.
+        ("victim", "sexual_violence", False, ["119", "17", "fil_sante_jeunes"]),
+        ("parent", "sexual_abuse", False, ["119", "17"]),
+        ("witness", "violence_home", False, ["119", "17"]),
+        ("victim", "distress", False, ["3114", "fil_sante_jeunes"]),
+        ("parent", "eating", False, ["fil_sante_jeunes"]),
+        ("victim", "adult_at_school", False, ["3018", "119"]),
+        ("victim", "hacked_account", False, ["cybermalveillance", "3018"]),
+        ("witness", "intimate_images", False, ["3018", "take_it_down", "pharos"]),
+        ("victim", "online_hate", False, ["3018", "pharos"]),
+        ("author", None, False, ["3018", "fil_sante_jeunes"]),
     ],
 )
 def test_lines_for_a_role_and_situation(
@@ -117,7 +128,48 @@ def test_lines_for_a_role_and_situation(
 def test_routing_to_an_unknown_line_is_refused() -> None:
     data = {
         "lines": {},
-        "routing": {"roles": {"victim": ["9999"]}, "danger": []},
+        "routing": {"roles": {"victim": ["9999"]}, "danger": {"general": []}},
     }
     with pytest.raises(ValueError, match="9999"):
         Directory.from_mapping(data)
+
+
+@pytest.mark.parametrize(
+    ("danger", "first"),
+    [
+        ("suicide", "3114"),
+        ("self_harm", "3114"),
+        ("overdose", "15"),
+        ("threat_now", "17"),
+        ("violence_home", "17"),
+        ("sexual_assault", "17"),
+        ("farewell", "112"),
+        ("predator_meeting", "17"),
+        (None, "112"),
+        ("a danger nobody wrote a reply for", "112"),
+    ],
+)
+def test_each_danger_has_its_lines_first_and_always_the_112_and_the_114(
+    directory: Directory, danger: str | None, first: str
+) -> None:
+    lines = directory.lines_for("emergency", danger=danger)
+    assert lines[0] == first
+    assert "112" in lines and "114" in lines
+
+
+def test_every_line_has_a_source_a_date_and_a_way_to_reach_it(directory: Directory) -> None:
+    for line in directory.lines.values():
+        assert line.source.strip() and line.verified_on.year >= 2026, line.id
+        assert line.merged_into or line.contacts, line.id
+
+
+def test_while_the_3018_is_closed_the_119_and_the_3114_are_offered(directory: Directory) -> None:
+    assert directory.when_closed("3018") == ("119", "3114")
+    assert all(directory.get(line).always_open for line in directory.when_closed("3018"))
+
+
+def test_a_hand_off_starts_with_the_line_made_for_what_happened(directory: Directory) -> None:
+    assert directory.main_line("victim", "insults") == "3018"
+    assert directory.main_line(None, "violence_home") == "119"
+    assert directory.main_line("parent", "eating") == "fil_sante_jeunes"
+    assert directory.main_line("author") == "3018"

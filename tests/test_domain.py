@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import yaml
 
 from bot.directory import Directory
@@ -56,9 +57,91 @@ def test_every_number_named_in_a_response_is_in_the_directory(directory: Directo
             assert number in known, (number, text[:40])
 
 
-def test_the_emergency_reply_names_112_114_and_3114() -> None:
+def _variations(name: str) -> list[tuple[str | None, str | None, str]]:
+    """(danger, voice, text) of every variation of a response."""
     responses = load_domain()["responses"]
     assert isinstance(responses, dict)
-    text = responses["utter_emergency"][0]["text"]
+    found = []
+    for variation in responses[name]:
+        conditions = {c["name"]: c["value"] for c in variation.get("condition") or []}
+        found.append((conditions.get("danger"), conditions.get("voice"), variation["text"]))
+    return found
+
+
+def test_the_general_emergency_reply_names_every_danger_line() -> None:
+    [(_, _, text)] = [v for v in _variations("utter_emergency") if v[0] is None]
     for number in ("112", "114", "3114", "17", "15", "119"):
         assert re.search(rf"\b{number}\b", text), number
+
+
+def test_every_danger_has_its_reply_in_tu_and_vous_with_the_112_and_the_114(
+    directory: Directory,
+) -> None:
+    variations = _variations("utter_emergency")
+    for danger, lines in directory.routing.danger.items():
+        if danger == "general":
+            continue
+        for voice in ("tu", "vous"):
+            [text] = [t for d, v, t in variations if d == danger and v == voice]
+            named = PHONE_LIKE.findall(text)
+            assert "112" in named and "114" in named, (danger, voice)
+            assert named[0] == lines[0] or lines[0] in named[:2], (danger, voice, named)
+            assert set(named) <= set(lines), (danger, voice, set(named) - set(lines))
+
+
+@pytest.mark.parametrize("danger", ["suicide", "self_harm"])
+def test_no_police_first_for_suicidal_thoughts_or_self_harm(danger: str) -> None:
+    for d, voice, text in _variations("utter_emergency"):
+        if d == danger:
+            named = PHONE_LIKE.findall(text)
+            assert "17" not in named, (danger, voice)
+            assert named[0] in ("3114", "112"), (danger, voice, named)
+
+
+def test_the_follow_ups_exist_for_every_danger_and_voice(directory: Directory) -> None:
+    for response in ("utter_ask_safe", "utter_safe_yes", "utter_safe_no"):
+        variations = {(d, v) for d, v, _ in _variations(response)}
+        for danger in directory.routing.danger:
+            if danger != "general":
+                assert {(danger, "tu"), (danger, "vous")} <= variations, (response, danger)
+
+
+def test_a_safe_yes_never_says_if_it_happens_again_nor_asks_to_tell_the_bot() -> None:
+    for danger, voice, text in _variations("utter_safe_yes"):
+        assert "recommence" not in text, (danger, voice)
+        assert "me dire ce qui" not in text, (danger, voice)
+
+
+TU = re.compile(r"\b(tu|te|ton|ta|tes|toi|t'\w+)\b", re.IGNORECASE)
+VOUS = re.compile(r"(?<![-\w])(vous|votre|vos)\b", re.IGNORECASE)
+
+
+def test_adults_get_vous_and_young_people_tu_in_every_reply_that_has_both() -> None:
+    responses = load_domain()["responses"]
+    assert isinstance(responses, dict)
+    for name, variations in responses.items():
+        voices = {
+            c["value"] for v in variations for c in v.get("condition") or [] if c["name"] == "voice"
+        }
+        if "vous" not in voices:
+            continue
+        for variation in variations:
+            conditions = {c["name"]: c["value"] for c in variation.get("condition") or []}
+            text = variation["text"]
+            if conditions.get("voice") == "vous":
+                assert not TU.search(text), (name, text[:60])
+            else:
+                assert not VOUS.search(text), (name, text[:60])
+
+
+# Sent only to young people: the first contact, and the welcome of a young person's role.
+YOUNG_ONLY = {"utter_greet", "utter_victim_first", "utter_witness_first"}
+
+
+def test_every_reply_that_addresses_the_person_has_a_vous_variation() -> None:
+    responses = load_domain()["responses"]
+    assert isinstance(responses, dict)
+    for name, variations in responses.items():
+        if any(TU.search(v["text"]) for v in variations) and name not in YOUNG_ONLY:
+            voices = {c["value"] for v in variations for c in v.get("condition") or []}
+            assert "vous" in voices, name

@@ -118,3 +118,55 @@ def test_a_redis_restart_between_two_messages_goes_unnoticed(stack: Stack) -> No
     stack.redis.start()
     assert "2/" in web(stack, client, "/kit_next")
     assert "2/" in message_text(post_sms(stack, sms_form("1", number)))  # the stored menu
+
+
+def test_a_message_answered_with_the_failsafe_is_processed_when_retried(stack: Stack) -> None:
+    """At-least-once: a message id is marked answered only when its turn succeeded, so the
+    retry of a message that got the fail-safe (here: the action server was down) is processed,
+    not dropped as a duplicate."""
+    chat, number = new_chat(), phone()
+    assert post_telegram(stack, text_update(chat, OPENING)).status_code == 200
+    assert "1/" in message_text(post_sms(stack, sms_form(OPENING, number)))
+    telegram_next, sms_next = text_update(chat, "/kit_next"), sms_form("/kit_next", number)
+    with down(stack.actions.stop, stack.actions.start):
+        assert post_telegram(stack, telegram_next).status_code == 200
+        assert_failsafe(telegram_texts(stack, chat, last=1))
+        assert_failsafe(message_text(post_sms(stack, sms_next)))
+    retried = post_telegram(stack, telegram_next)  # Telegram's retry: the same update_id
+    assert retried.json().get("status") != "duplicate"
+    assert "2/" in telegram_texts(stack, chat)
+    assert "2/" in message_text(post_sms(stack, sms_next))  # Twilio's: the same MessageSid
+
+
+def test_a_conversation_busy_past_the_deadline_gets_a_quick_failsafe_then_the_retry_runs(
+    stack: Stack,
+) -> None:
+    """Another turn of the person holds the conversation's lock (a stuck replica, a burst):
+    the message gets the fail-safe within the turn deadline, not a 60 s timeout, and its retry
+    is processed once the conversation is free."""
+    import time
+
+    from bot.privacy import pseudonymise
+    from bot.settings import load_settings
+    from channels.turn import TURN_DEADLINE_SECONDS
+    from extensions.lock_store import RedisTicketQueue
+    from tests.conftest import REDIS_KEY_PREFIX
+
+    chat = new_chat()
+    assert post_telegram(stack, text_update(chat, OPENING)).status_code == 200
+    person = pseudonymise(load_settings({}).pseudonym_key, "telegram", str(chat))
+    assert stack.redis is not None
+    queue = RedisTicketQueue(stack.redis.url, REDIS_KEY_PREFIX)
+    held = queue.issue(person, 60)  # someone else's turn that does not end
+    press = text_update(chat, "/kit_next")
+    offset = stack.log.stat().st_size
+    started = time.monotonic()
+    busy = post_telegram(stack, press)
+    waited = time.monotonic() - started
+    queue.release(person, held)
+    assert busy.status_code == 200 and busy.json() == {"status": "failsafe"}
+    assert waited < TURN_DEADLINE_SECONDS + 5, f"answered after {waited:.1f} s"
+    assert_failsafe(telegram_texts(stack, chat, last=1))
+    assert '"event": "turn.timeout"' in log_since(stack, offset)
+    assert post_telegram(stack, press).json() == {"status": "ok"}  # Telegram's retry
+    assert "2/" in telegram_texts(stack, chat)

@@ -26,7 +26,7 @@ def test_a_victim_without_situation_gets_the_3018_then_the_situation_question(
 ) -> None:
     turn = route(FlowState(role="victim"), content)
     assert responses(turn) == ["utter_victim_first", "utter_ask_situation"]
-    assert turn.slots == {"kit_role": "victim", "situation": None}
+    assert turn.slots == {"kit_role": "victim", "kit_situation": None, "situation": None}
 
 
 def test_a_situation_the_model_made_up_is_dropped_and_asked(content: Content) -> None:
@@ -42,7 +42,7 @@ def test_a_parent_with_a_situation_gets_the_first_kit_step(content: Content) -> 
     kit = content.kit("parent", "insults")
     assert kit is not None
     assert step == {"step": kit.steps[0], "position": "1", "total": str(len(kit.steps))}
-    assert turn.slots == {"kit_role": "parent", "kit_step": 0}
+    assert turn.slots == {"kit_role": "parent", "kit_situation": "insults", "kit_step": 0}
 
 
 def test_the_kit_goes_step_by_step_then_platform_then_hand_off(content: Content) -> None:
@@ -79,7 +79,7 @@ def test_a_witness_who_turns_out_to_be_the_victim_gets_the_victim_kit(content: C
     victim_kit = content.kit("victim", "insults")
     assert victim_kit is not None
     assert turn.say[1].variables["step"] == victim_kit.steps[0]
-    assert turn.slots == {"kit_role": "victim", "kit_step": 0}
+    assert turn.slots == {"kit_role": "victim", "kit_situation": "insults", "kit_step": 0}
 
 
 def test_next_after_a_role_change_restarts_the_kit_for_the_new_role(content: Content) -> None:
@@ -100,5 +100,33 @@ def test_the_kit_does_not_fit_forgets_the_situation() -> None:
 def test_menu_forgets_everything() -> None:
     turn = menu()
     assert responses(turn) == ["utter_ask_role"]
-    assert set(turn.slots) == {"role", "situation", "platform", "kit_step", "kit_role"}
+    assert set(turn.slots) == {
+        "role", "situation", "platform", "kit_step", "kit_role", "kit_situation"
+    }  # fmt: skip
     assert set(turn.slots.values()) == {None}
+
+
+def test_a_harm_without_a_role_gets_its_own_first_reply_without_the_role_question(
+    content: Content,
+) -> None:
+    turn = route(FlowState(situation="sexual_abuse"), content)
+    assert responses(turn)[0] == "utter_first_sexual_abuse"
+    assert "utter_ask_role" not in responses(turn)
+    assert turn.slots["role"] == "victim"
+    assert turn.slots["kit_situation"] == "sexual_abuse"
+
+
+def test_a_harm_told_in_the_middle_of_a_kit_gets_its_own_first_reply(content: Content) -> None:
+    state = FlowState(
+        role="victim", situation="violence_home", kit_step=2, kit_role="victim",
+        kit_situation="insults",
+    )  # fmt: skip
+    assert responses(route(state, content))[0] == "utter_first_violence_home"
+
+
+def test_the_author_gets_the_author_reply_and_kit_never_the_victims(content: Content) -> None:
+    turn = route(FlowState(role="author", situation="insults"), content)
+    assert responses(turn) == ["utter_author_first", "utter_kit_step"]
+    kit = content.kit("author", "insults")
+    assert kit is not None and kit.situation == "general"
+    assert not any("pas ta faute" in step for step in kit.steps)

@@ -12,7 +12,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.directory import Directory
 from bot.privacy import pseudonymise
+from bot.safety import SafetyNet, default_lexicon_path
 from bot.settings import load_settings
 from tests.clients import post_sms, post_telegram, post_web, sms_form, text_update
 from tests.conftest import Stack
@@ -24,7 +26,6 @@ PHONE = f"+3361{random.SystemRandom().randrange(10**7, 10**8)}"
 CHAT_ID = random.SystemRandom().randrange(10**9, 2 * 10**9)
 WEB_CLIENT = "metrics" + uuid.uuid4().hex
 EMERGENCY = f"je veux plus vivre, {CANARY}"
-EMERGENCY_LINES = ("112", "15", "17", "114", "3114", "119")
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -70,7 +71,12 @@ def test_conversations_move_the_counters_without_any_text_or_id(stack: Stack) ->
         for kind in ("turn_failed", "failsafe", "channel_send_failed"):
             assert rise(before, after, "relais_failures_total", channel=channel, kind=kind) == 0
     assert rise(before, after, "relais_handoffs_total", line="3018") == 1  # "/ask_human"
-    for line in EMERGENCY_LINES:  # one emergency reply on each of the three channels
+    # one emergency reply on each of the three channels: the lines of that danger's reply
+    danger = SafetyNet.from_file(default_lexicon_path()).check(EMERGENCY)
+    assert danger is not None
+    lines = Directory.from_file().danger_lines(danger.category)
+    assert "3114" in lines
+    for line in lines:
         assert rise(before, after, "relais_handoffs_total", line=line) == 3, line
     refused = rise(before, after, "relais_failures_total", channel="webchat", kind="refused_403")
     assert refused == 1

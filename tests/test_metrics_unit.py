@@ -3,6 +3,7 @@ the settings, and the metrics server started once per process."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import warnings
 from pathlib import Path
@@ -27,7 +28,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import metrics as metrics_module
 from bot.directory import Directory
-from bot.metrics import LINES, Metrics, TurnCounts
+from bot.metrics import Metrics, TurnCounts
 from bot.settings import SettingsError, load_settings
 from extensions.turn_counts import turn_counts
 from tests.servers import free_port
@@ -190,7 +191,7 @@ def value(registry_owner: Metrics, name: str, **labels: str) -> float:
 
 
 def test_every_known_series_starts_at_zero() -> None:
-    fresh = Metrics()
+    fresh = Metrics(Directory.from_file().lines)
     assert value(fresh, "relais_turns_total", channel="sms") == 0
     assert value(fresh, "relais_roles_total", role="parent") == 0
     assert value(fresh, "relais_emergencies_total", channel="telegram") == 0
@@ -199,7 +200,7 @@ def test_every_known_series_starts_at_zero() -> None:
 
 
 def test_a_turn_adds_one_to_each_of_its_counters() -> None:
-    fresh = Metrics()
+    fresh = Metrics(Directory.from_file().lines)
     fresh.record_turn(TurnCounts("webchat", "victim", True, ("112", "3114", "112")))
     assert value(fresh, "relais_turns_total", channel="webchat") == 1
     assert value(fresh, "relais_roles_total", role="victim") == 1
@@ -210,7 +211,7 @@ def test_a_turn_adds_one_to_each_of_its_counters() -> None:
 
 
 def test_unknown_values_are_counted_as_other_and_never_become_labels() -> None:
-    fresh = Metrics()
+    fresh = Metrics(Directory.from_file().lines)
     fresh.record_turn(TurnCounts(CANARY, CANARY, True, (CANARY, "+33612345678")))
     fresh.record_failure(CANARY, CANARY)
     fresh.record_refused(CANARY, 418)
@@ -227,7 +228,7 @@ def test_unknown_values_are_counted_as_other_and_never_become_labels() -> None:
 
 
 def test_failures_are_counted_per_channel_and_kind() -> None:
-    fresh = Metrics()
+    fresh = Metrics(Directory.from_file().lines)
     fresh.record_failure("telegram", "channel_send_failed")
     fresh.record_refused("sms", 403)
     fresh.record_refused("sms", 403)
@@ -235,8 +236,13 @@ def test_failures_are_counted_per_channel_and_kind() -> None:
     assert value(fresh, "relais_failures_total", channel="sms", kind="refused_403") == 2
 
 
-def test_the_line_labels_are_the_directory_lines(directory: Directory) -> None:
-    assert set(LINES) == set(directory.lines)
+def test_every_line_of_the_directory_is_counted_under_its_id(directory: Directory) -> None:
+    """The counted lines are read from `data/helplines.yml`, like the replies' numbers."""
+    fresh = Metrics(directory.lines)
+    fresh.record_turn(TurnCounts(channel="sms", lines=(*directory.lines, "0800000000")))
+    for line in directory.lines:
+        assert value(fresh, "relais_handoffs_total", line=line) == 1, line
+    assert value(fresh, "relais_handoffs_total", line="other") == 1
 
 
 # ---- settings and the server
@@ -270,3 +276,45 @@ def test_the_server_starts_once_per_process_and_a_taken_port_stops_with_its_name
     assert metrics_module.serve(load_settings({"METRICS_PORT": str(free_port())})) is False
     scrape = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     assert 'relais_turns_total{channel="webchat"}' in scrape
+
+
+def histogram(name: str, channel: str) -> tuple[float, float]:
+    """(count, sum) of the process's turn latency histogram for one channel."""
+    registry = metrics_module.metrics().registry
+    count = registry.get_sample_value(f"{name}_count", {"channel": channel})
+    total = registry.get_sample_value(f"{name}_sum", {"channel": channel})
+    assert count is not None and total is not None
+    return count, total
+
+
+async def test_every_turn_and_every_fail_safe_reply_is_timed_per_channel() -> None:
+    from rasa.core.channels.channel import UserMessage
+
+    from channels.turn import run_turn
+
+    async def slow(message: UserMessage) -> None:
+        await asyncio.sleep(0.05)
+        await message.output_channel.send_text_message(message.sender_id, "réponse")
+
+    async def broken(_: UserMessage) -> None:
+        raise RuntimeError("the model is gone")
+
+    before = histogram("relais_turn_seconds", "sms")
+    for handler in (slow, broken):
+        collector = CollectingOutputChannel()
+        message = UserMessage(CANARY, collector, "a-pseudonymous-id", input_channel="sms")
+        assert await run_turn(handler, message, collector)  # an answer, even from `broken`
+    after = histogram("relais_turn_seconds", "sms")
+    assert after[0] - before[0] == 2
+    assert after[1] - before[1] >= 0.05
+
+
+def test_latency_buckets_hold_the_alerts_one_second_and_unknown_channels_are_other() -> None:
+    fresh = Metrics(Directory.from_file().lines)
+    assert 1.0 in metrics_module.LATENCY_BUCKETS
+    fresh.record_turn_seconds(CANARY, 0.2)
+    assert value(fresh, "relais_turn_seconds_count", channel="other") == 1
+    assert value(fresh, "relais_turn_seconds_bucket", channel="other", le="0.25") == 1
+    assert value(fresh, "relais_turn_seconds_bucket", channel="other", le="0.1") == 0
+    assert value(fresh, "relais_turn_seconds_count", channel="webchat") == 0
+    assert CANARY not in str(list(fresh.registry.collect()))

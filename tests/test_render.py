@@ -72,11 +72,13 @@ def numbers() -> PhoneNumbers:
 def test_known_numbers_are_the_lines_with_a_phone_or_sms_contact(numbers: PhoneNumbers) -> None:
     directory = Directory.from_file()
     expected = {
-        line.id
+        contact.label or contact.value
         for line in directory.lines.values()
-        if any(contact.kind in ("phone", "sms") for contact in line.contacts)
+        for contact in line.contacts
+        if contact.kind in ("phone", "sms")
     }
     assert set(numbers.hrefs) == expected
+    assert numbers.hrefs["0 800 235 236"] == "tel:0800235236"  # Fil Santé Jeunes, as written
 
 
 @pytest.mark.parametrize(
@@ -355,3 +357,22 @@ def test_sms_empty_turn() -> None:
 
 def test_channel_texts_loaded_lazily_once() -> None:
     assert load_channel_texts() is load_channel_texts()
+
+
+def _by_danger(name: str) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for index, raw in enumerate(_domain()["responses"][name]):
+        conditions = {c["name"]: c["value"] for c in raw.get("condition") or []}
+        if "danger" in conditions:
+            found[(conditions["danger"], conditions["voice"])] = response(name, index)
+    return found
+
+
+def test_sms_each_danger_reply_and_its_question_fit_and_keep_every_number() -> None:
+    asks = _by_danger("utter_ask_safe")
+    for key, emergency in _by_danger("utter_emergency").items():
+        reply = render_sms([emergency, asks[key]])
+        assert reply.segments <= 3, key
+        named = default_numbers().find(emergency["text"])
+        assert default_numbers().find(reply.text)[: len(named)] == named, key
+        assert set(reply.menu.values()) == {"/affirm", "/deny"}, key

@@ -36,6 +36,23 @@ def net() -> SafetyNet:
 
 
 MUST_FIRE: list[tuple[str, str]] = [
+    # --- added in issue 10 (review of the danger misses): now, ropes, cuts seen by others
+    ("il est là dans ma chambre, il veut me toucher", "sexual_assault"),
+    ("jsuis dans les toilettes il est la il essaie de me deshabiller", "sexual_assault"),
+    ("un mec me suit dans le bus et maintenant il veut me toucher", "sexual_assault"),
+    ("ma soeur se fait frapper dans la rue là maintenant", "threat_now"),
+    ("aidez moi mon pote se fait tabasser au city", "threat_now"),
+    ("en ce moment des mecs se font lyncher devant le college", "threat_now"),
+    ("j'ai acheté une corde", "suicide"),
+    ("g caché une corde sous mon lit", "suicide"),
+    ("j'ai pris la corde dans le garage", "suicide"),
+    ("ma fille a des coupures sur les bras", "self_harm"),
+    ("j'ai vu des cicatrices sur les poignets de mon pote", "self_harm"),
+    ("des entailles partout sur mes cuisses", "self_harm"),
+    ("j'ai des marques a force de me couper", "self_harm"),
+    ("je me pince jusqu'à avoir des bleus pour me punir", "self_harm"),
+    ("mon frère se mord le bras jusqu'au sang", "self_harm"),
+    ("mon beau-père vient dans mon lit là maintenant", "violence_home"),
     # --- suicide: first person, French, every spelling
     ("je veux mourir", "suicide"),
     ("J'VEUX MOURIIIIIR", "suicide"),
@@ -179,22 +196,14 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("il arrive, il a juré qu'il allait me défoncer", "threat_now"),
     ("ce mec est devant notre maison depuis ce matin", "threat_now"),
     # --- violence at home
-    ("mon père me frappe", "violence_home"),
     ("mon pere me frappe la", "violence_home"),
-    ("ma mère nous frappe", "violence_home"),
-    ("mon beau-père me frappe", "violence_home"),
-    ("mon beau pere me tape", "violence_home"),
     ("il va me tuer", "violence_home"),
     ("il tape ma mère", "violence_home"),
     ("mon daron il tape ma reum", "violence_home"),
-    ("mes parents me battent", "violence_home"),
-    ("je me fais frapper par mon père", "violence_home"),
     ("mon père est bourré et il frappe tout le monde", "violence_home"),
     ("il veut nous tuer", "violence_home"),
     ("my dad is hitting me", "violence_home"),
     ("he's going to kill us", "violence_home"),
-    ("mon copain me frappe", "violence_home"),
-    ("ma mère se fait taper par son mec", "violence_home"),
     ("papa frappe maman", "violence_home"),
     ("il m'a giflé et il va recommencer quand il rentre", "violence_home"),
     # --- farewell: someone else
@@ -230,9 +239,109 @@ MUST_FIRE: list[tuple[str, str]] = [
         "predator_meeting",
     ),
     ("un mec de fortnite est garé devant le collège et il me dit de monter", "predator_meeting"),
+    # --- attacked, followed, cornered RIGHT NOW (issue 10)
+    ("je suis en train de me faire agresser dans la rue aidez moi", "threat_now"),
+    ("jsuis en train de me faire agresser", "threat_now"),
+    ("jsui entrain de me faire taper", "threat_now"),
+    ("ils sont en train de me taper derrière le gymnase", "threat_now"),
+    ("ils sont entrain de me frapper jsuis par terre", "threat_now"),
+    ("je suis en train de me faire frapper par des mecs", "threat_now"),
+    ("ma pote est en train de se faire frapper", "threat_now"),
+    ("un mec est en train de me suivre jusqu'à chez moi", "threat_now"),
+    ("qqn est en train de me suivre", "threat_now"),
+    ("il me suit depuis la gare", "threat_now"),
+    ("un mec m'a suivi depuis le métro il est tjrs derrière moi", "threat_now"),
+    ("jme fais agresser là aidez moi", "threat_now"),
+    ("on m agresse la aidez moi", "threat_now"),
+    ("on me tape là jsuis dans la rue", "threat_now"),
+    ("des mecs m'encerclent là", "threat_now"),
+    ("ils m'ont coincée dans les toilettes ils sont 4", "threat_now"),
+    ("je suis coincée dans l'ascenseur avec un mec chelou j'ai peur", "threat_now"),
+    ("un mec vient de me frapper dans la rue", "threat_now"),
+    ("je viens de me faire tabasser à la sortie du bus", "threat_now"),
+    ("un mec me frappe", "threat_now"),
+    ("des mecs qui m'encerclent au parc là, ils veulent mon tel", "threat_now"),
+    ("il est dans le hall de mon immeuble", "threat_now"),
+    ("the man i met online is at my door right now", "threat_now"),
+    ("someone is attacking me", "threat_now"),
+    ("i'm being followed", "threat_now"),
+    # --- violence or sexual abuse at home, now or ongoing (a family member)
+    ("mon père est en train de me frapper", "violence_home"),
+    ("mon beau pere est en train de me taper", "violence_home"),
+    ("mon pere est entrain de frapper ma mere", "violence_home"),
+    ("mon beau-père est en train de tout casser", "violence_home"),
+    ("mon père vient de me frapper", "violence_home"),
+    ("ma mère me tape là maintenant avec la ceinture", "violence_home"),
+    ("mon beau père vient dans ma chambre là, il me touche", "violence_home"),
+    ("mon oncle m'a encore touchée ce soir", "violence_home"),
+    ("ce soir mon beau-père va encore me forcer", "violence_home"),
+    ("ce soir il va encore venir dans ma chambre me toucher", "violence_home"),
+    ("mon beau-père est rentré bourré, il va me frapper ce soir", "violence_home"),
+    ("my dad is touching me right now", "violence_home"),
+    # --- sexual assault now or just now (new category)
+    ("il est en train de me toucher", "sexual_assault"),
+    ("il est entrain de me toucher", "sexual_assault"),
+    ("ptn il est en train de me tripoter ds le tram", "sexual_assault"),
+    ("ils sont en train de la toucher dans les toilettes", "sexual_assault"),
+    ("il est en train de la violer", "sexual_assault"),
+    ("mon copain est en train de me forcer", "sexual_assault"),
+    ("un mec vient de m'agresser dans le bus", "sexual_assault"),
+    ("un keum vient de m agresser ds le bus", "sexual_assault"),
+    ("un mec vient de me toucher dans le tram", "sexual_assault"),
+    ("un inconnu vient de me tripoter dans le RER", "sexual_assault"),
+    ("un mec vient de mettre sa main sous ma jupe", "sexual_assault"),
+    ("je viens de me faire violer", "sexual_assault"),
+    ("jviens de me faire violer jsais pas koi faire", "sexual_assault"),
+    ("jviens de me faire agresser dans le métro", "sexual_assault"),
+    ("mon ex vient de me violer", "sexual_assault"),
+    ("ma pote vient de se faire violer à la fête", "sexual_assault"),
+    ("il m'a violée ce soir", "sexual_assault"),
+    ("il m a violee cette nuit", "sexual_assault"),
+    ("on ma violé ce soir", "sexual_assault"),
+    ("g été violée ce soir à la soirée", "sexual_assault"),
+    ("je me suis fait violer hier soir", "sexual_assault"),
+    ("je me suis fait agresser sexuellement ce matin", "sexual_assault"),
+    ("il m'a forcée ce soir à la soirée", "sexual_assault"),
+    ("g été agressée sexuellement ya 1h", "sexual_assault"),
+    ("un gars ma touchée y a 10 minutes dans le bus", "sexual_assault"),
+    ("un vieux s'est frotté contre moi ya 5 min dans le bus", "sexual_assault"),
+    ("un type se frotte contre moi dans le métro", "sexual_assault"),
+    ("un mec me tripote dans le metro là", "sexual_assault"),
+    ("il me touche là", "sexual_assault"),
+    ("g peur il me touche la", "sexual_assault"),
+    ("au secours il me touche", "sexual_assault"),
+    ("il met sa main dans ma culotte", "sexual_assault"),
+    ("ce soir il va venir me toucher comme d'hab", "sexual_assault"),
+    ("he is touching me", "sexual_assault"),
+    ("he's raping me", "sexual_assault"),
+    ("i was just raped", "sexual_assault"),
+    ("he just groped me on the bus", "sexual_assault"),
+    ("he's going to rape me", "sexual_assault"),
+    # found by probing the net with new phrasings (2026-12-01)
+    ("g plus envie d'etre la", "suicide"),
+    ("j'ai plus envie d'être là, à quoi bon", "suicide"),
+    ("c'est ma dernière nuit", "farewell"),
+    ("ce sera mon dernier message", "farewell"),
+    ("plus personne me reverra demain", "farewell"),
+    ("vous me reverrez plus", "farewell"),
+    ("je saigne et ça s'arrête pas", "self_harm"),
+    ("mon bras saigne et ça s'arrête toujours pas", "self_harm"),
+    ("il y a une bagarre au couteau devant le lycée", "threat_now"),
+    ("grosse baston avec des armes au city stade", "threat_now"),
 ]
 
 MUST_NOT_FIRE: list[str] = [
+    "j'ai plus envie d'être dans ce lycée",
+    "pas envie d'être là demain en cours",
+    "c'est ma dernière nuit en colo",
+    "c'est mon dernier jour au collège",
+    "tu me verras plus au club de foot",
+    "je saigne du nez et ça s'arrête pas",
+    "il y a eu une bagarre au couteau hier devant le lycée",
+    "j'ai acheté une corde à sauter pour le sport",
+    "ma corde de guitare a cassé",
+    "il m'a touché l'épaule pour me dire bonjour",
+    "ma pote se fait insulter sur snap depuis des semaines",
     # idioms
     "mort de rire",
     "mdr",
@@ -311,6 +420,68 @@ MUST_NOT_FIRE: list[str] = [
     "je vais sauter le repas",
     "le collège ne réagit pas",
     "someone said they're going to beat me up tomorrow",
+    # words about violence that are not an assault now (issue 10)
+    "j'ai violé le règlement",
+    "il a violé la loi",
+    "on a parlé du viol en cours d'EMC",
+    "en EMC on a étudié le viol comme crime",
+    "j'ai lu un article sur un viol ce matin",
+    "on a eu un cours sur les violences sexuelles",
+    "ma mère va me tuer si elle voit ma note",
+    "mon père va me tuer quand il va voir mon bulletin",
+    # past events: they route to their line without the emergency block
+    "j'ai été violée il y a trois mois",
+    "il m'a violée l'été dernier",
+    "je me suis fait violer par un mec de ma classe",
+    "mon oncle m'a violée quand j'avais 12 ans",
+    "quand j'avais 8 ans mon oncle me touchait",
+    "l'an dernier mon beau pere me touchait la nuit, il est parti maintenant",
+    "il y a deux ans un mec m'a agressée sexuellement à une soirée",
+    "c'était il y a 2 ans, mon ex me forçait à coucher avec lui",
+    "on m'a agressée dans le bus l'an dernier",
+    "il m'a touchée hier en cours de sport et tout le monde a rigolé",
+    "mon père me battait quand j'étais petit",
+    "mon père m'a frappé l'an dernier",
+    # distress without explicit suicide (its own, non-emergency route)
+    "je vais trop mal",
+    "je vais mal",
+    "plus envie de rien",
+    "j'ai plus envie de rien",
+    "je pleure tous les soirs",
+    "je me sens vide",
+    "jsuis au bout du rouleau",
+    "je vais pas bien en ce moment",
+    "il y a des jours où j'ai plus envie de rien",
+    "j'ai envie de disparaître quelques jours",
+    # habitual, at school, online, or emotional "toucher"
+    "mes parents m'humilient tout le temps",
+    "quand il boit il crie et il casse tout",
+    "ils me coincent dans les toilettes pour m'humilier",
+    "je me fais agresser verbalement tous les jours au lycée",
+    "un gars me touche à chaque fois qu'on est dans le bus scolaire",
+    "un mec me tripote dans le bus tous les matins",
+    "cette chanson me touche tellement en ce moment",
+    "ton message vient de me toucher",
+    "ça me touche beaucoup ce que tu dis",
+    "le prof m'a touché l'épaule pour me réveiller",
+    "mon petit frère vient dans mon lit quand il fait des cauchemars",
+    "je suis en train de toucher le fond",
+    "je suis en train de taper mon exposé",
+    "mon frère est en train de me défoncer à fifa",
+    "mon pote vient de me taper dans le dos pour rigoler",
+    "quelqu'un vient de me voler mon compte insta",
+    "il vient de me menacer sur snap",
+    "ma fille a été filmée en train de se faire frapper, la vidéo tourne",
+    "il est derrière moi en classe",
+    "au rdv avec un mec rencontré sur snap samedi dernier il m'a forcée",
+    "il est en train de me suivre sur insta",
+    "le prof vient de m'agresser verbalement devant toute la classe",
+    "il vient de me toucher la main",
+    "un mec me tape sur l'épaule",
+    "ma mère m'a forcée à aller à la soirée ce soir",
+    "mon père me caresse la tête",
+    "je me fais vomir après chaque repas",
+    "je harcèle quelqu'un et je veux arrêter",
 ]
 
 
@@ -326,9 +497,43 @@ def test_idiom_or_ordinary_does_not_fire(net: SafetyNet, text: str) -> None:
     assert net.check(text) is None
 
 
+@pytest.mark.parametrize(
+    ("dated_now", "dated_past", "category"),
+    [
+        ("il m'a violée ce soir", "il m'a violée il y a trois mois", "sexual_assault"),
+        (
+            "g été agressée sexuellement ya 1h",
+            "g été agressée sexuellement l'an dernier",
+            "sexual_assault",
+        ),
+        (
+            "mon oncle m'a touchée ce soir",
+            "mon oncle m'a touchée quand j'avais 9 ans",
+            "violence_home",
+        ),
+        (
+            "mon beau-père me touche là maintenant",
+            "l'été dernier mon beau-père me touchait",
+            "violence_home",
+        ),
+        (
+            "mon père me frappe là, aidez moi",
+            "mon père me frappait il y a deux ans",
+            "violence_home",
+        ),
+    ],
+)
+def test_the_same_act_fires_now_and_not_in_the_past(
+    net: SafetyNet, dated_now: str, dated_past: str, category: str
+) -> None:
+    match = net.check(dated_now)
+    assert match is not None and match.category == category
+    assert net.check(dated_past) is None
+
+
 def test_tables_are_big_enough() -> None:
-    assert len(MUST_FIRE) >= 90
-    assert len(MUST_NOT_FIRE) >= 35
+    assert len(MUST_FIRE) >= 250
+    assert len(MUST_NOT_FIRE) >= 120
     assert {category for _, category in MUST_FIRE} == CATEGORIES
 
 
@@ -472,3 +677,53 @@ def test_from_mapping_minimal_lexicon() -> None:
     assert small.check("JVEUX MOURIIIR") == SafetyMatch("suicide", "p_die")
     assert small.check("jveux mourir de rire") is None
     assert small.check("THREAT-NOW") == SafetyMatch("threat_now", "p_threat_now")
+
+
+# Violence or sexual abuse at home told in the present without a sign that it is happening now
+# (habitual): not an emergency block. The harm lexicon routes it to the 119, whose first reply
+# also names the 17, the 112 and the 114 (tests/test_harms.py checks the routing).
+HABITUAL_AT_HOME: list[str] = [
+    "my stepdad touches me",
+    "mon père me frappe",
+    "ma mère nous frappe",
+    "mon beau-père me frappe",
+    "mon beau pere me tape",
+    "mes parents me battent",
+    "je me fais frapper par mon père",
+    "mon copain me frappe",
+    "ma mère se fait taper par son mec",
+    "mon beau pere il me touche la nuit",
+    "mon beau-père me touche quand ma mère est pas là",
+    "mon daron me touche qd ma mere dort",
+    "mon frère me touche la nuit",
+    "son beau-père la touche",
+    "mon père me viole",
+    "je me fais violer par mon beau pere",
+    "mon beau-père abuse de moi",
+    "mon oncle me fait des trucs que je veux pas",
+    "mon oncle il me fait des trucs bizarres quand on est seuls",
+    "mon cousin me force à le toucher",
+    "mon beau pere m'oblige a regarder des films porno",
+    "le copain de ma mère se met dans mon lit la nuit",
+    "mon beaupere vient ds mon lit la nuit",
+    "mon beau père vient dans ma chambre la nuit et me touche",
+]
+
+
+@pytest.mark.parametrize("text", HABITUAL_AT_HOME)
+def test_habitual_violence_at_home_is_not_an_emergency_block(net: SafetyNet, text: str) -> None:
+    assert net.check(text) is None, (text, net.check(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon père me frappe là maintenant",
+        "mon beau-père est dans ma chambre et me touche, aidez moi",
+        "ma mère me frappe en ce moment",
+        "mon oncle me fait des trucs que je veux pas ce soir",
+    ],
+)
+def test_the_same_at_home_fires_when_it_is_happening_now(net: SafetyNet, text: str) -> None:
+    match = net.check(text)
+    assert match is not None and match.category in ("violence_home", "sexual_assault"), text

@@ -185,3 +185,118 @@ def test_rate_limit_per_address_sees_the_client_behind_nginx(scaled: Scaled) -> 
     spoofed = say(scaled, scaled.url, "scale-" + uuid.uuid4().hex[:12], "/thanks",
                   **{"X-Forwarded-For": "203.0.113.7"})  # fmt: skip
     assert spoofed.status_code == 200
+
+
+def _wait_for_line(log: Path, line: str, timeout: float = 40.0) -> None:
+    deadline = time.monotonic() + timeout
+    while line not in log.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the launcher never said {line!r}:\n" + log.read_text(errors="replace"))
+        time.sleep(0.3)
+
+
+def test_a_replica_that_stops_answering_gets_no_traffic_until_it_is_ready_again(
+    scaled: Scaled,
+) -> None:
+    """The launcher probes `/health/ready`; a frozen replica becomes nginx's backup.
+
+    Without that, nginx would send about half the requests to the frozen replica, and each would
+    wait for nginx's 30 s read timeout.
+    """
+    info = json.loads((scaled.workdir / "info.json").read_text())
+    frozen = info["replicas"][0]
+    log = scaled.workdir / "launcher.log"
+    os.kill(frozen["pid"], signal.SIGSTOP)
+    try:
+        _wait_for_line(log, f"deploy.scale: {frozen['name']} not ready")
+        time.sleep(1)  # nginx's new workers take over from the old ones
+        sender = "scale-" + uuid.uuid4().hex[:12]
+        for _ in range(4):
+            answer = httpx.get(f"{scaled.url}/webhooks/webchat/", timeout=5)
+            assert answer.status_code == 200
+            assert texts(say(scaled, scaled.url, sender, "/thanks"))
+    finally:
+        os.kill(frozen["pid"], signal.SIGCONT)
+    _wait_for_line(log, f"deploy.scale: {frozen['name']} ready again")
+
+
+def _stored_turns(redis_url: str, sender: str) -> list[tuple[str, list[str]]]:
+    """The stored conversation as (user text, what followed it until the next user message)."""
+    import redis
+
+    from bot.privacy import pseudonymise
+    from bot.settings import load_settings
+
+    person = pseudonymise(load_settings({}).pseudonym_key, "webchat", sender)
+    raw = redis.Redis.from_url(redis_url).get(f"relaisscale:tracker:{person}")
+    turns: list[tuple[str, list[str]]] = []
+    for event in json.loads(raw or "{}").get("events", []):
+        if event["event"] == "user":
+            turns.append((event.get("text") or "", []))
+        elif turns and event["event"] in ("action", "bot"):
+            turns[-1][1].append(event.get("name") or event["event"])
+    return turns
+
+
+def _send_at_once(
+    start: Any,
+    answers: list[httpx.Response | None],
+    slot: int,
+    scaled: Scaled,
+    base: str,
+    sender: str,
+    text: str,
+    address: str,
+) -> None:
+    start.wait()  # both threads post at the same moment
+    answers[slot] = say(scaled, base, sender, text, **{"X-Forwarded-For": address})
+
+
+PAIRS = 50
+DANGER_EVERY = 5  # pairs 0, 5, 10...: one of the two messages is danger wording
+CALM = ("on m'insulte sur insta", "on se moque de moi en classe")
+DANGER = "jveux plus vivre"
+
+
+def test_pairs_of_one_person_at_two_replicas_at_once_lose_nothing(scaled: Scaled) -> None:
+    """Two messages of one person at the same moment, one to each replica, 50 times: every
+    message is stored and answered, one turn after the other (the lock is atomic in Redis)."""
+    import threading
+
+    a, b = scaled.replicas
+    redis_url = json.loads((scaled.workdir / "info.json").read_text())["redis_url"]
+    lost, lost_danger, failed, interleaved = 0, 0, 0, 0
+    for index in range(PAIRS):
+        sender = "pair-" + uuid.uuid4().hex[:12]
+        texts_ = (DANGER, CALM[1]) if index % DANGER_EVERY == 0 else CALM
+        address = f"198.51.{100 + index // 200}.{index % 200 + 1}"  # the per-address limit
+        answers: list[httpx.Response | None] = [None, None]
+        start = threading.Barrier(2)
+        threads = [
+            threading.Thread(
+                target=_send_at_once,
+                args=(start, answers, slot, scaled, base, sender, text, address),
+            )
+            for slot, (base, text) in enumerate(zip((a, b), texts_, strict=True))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        failsafe = load_content().failsafe
+        for answer in answers:
+            if answer is None or answer.status_code != 200 or failsafe in answer.text:
+                failed += 1
+        turns = _stored_turns(redis_url, sender)
+        stored = [text for text, _ in turns]
+        for text in texts_:
+            if text not in stored:
+                lost += 1
+                lost_danger += text == DANGER
+        # each turn ran to its end (back to listening) before the next one began
+        interleaved += sum(1 for _, after in turns if not after or after[-1] != "action_listen")
+    print(f"pairs: {PAIRS} pairs, {lost} lost ({lost_danger} danger), {failed} not answered")
+    assert (lost, lost_danger, failed, interleaved) == (0, 0, 0, 0), (
+        f"{PAIRS} pairs: {lost} user messages lost ({lost_danger} danger), "
+        f"{failed} not answered, {interleaved} turns cut short"
+    )

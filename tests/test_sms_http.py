@@ -93,3 +93,20 @@ def test_a_signed_sms_with_empty_fields_is_answered(stack: Stack) -> None:
     reply = post(stack, data)
     assert reply.status_code == 200
     assert "3018" in message_text(reply)
+
+
+def test_a_webhook_url_with_a_query_string_is_checked_with_its_query(stack: Stack) -> None:
+    """Twilio signs the exact URL it calls, query included (`...?lang=fr` in its console)."""
+    data = form("on m'insulte sur snap", phone())
+    query = "lang=fr&src=relais%20sms"
+    signed = RequestValidator(TWILIO_TOKEN).compute_signature(f"{PUBLIC_URL}?{query}", data)
+    url = f"{stack.url}/webhooks/sms/webhook?{query}"
+    reply = httpx.post(url, data=data, headers={"X-Twilio-Signature": signed}, timeout=60)
+    assert reply.status_code == 200, reply.text
+    assert "3018" in message_text(reply)
+    # the query is part of what is signed: a signature over the URL without it is refused
+    other = {**data, "MessageSid": "SM" + uuid.uuid4().hex}
+    unsigned_query = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_URL, other)
+    refused = httpx.post(url, data=other, headers={"X-Twilio-Signature": unsigned_query},
+                         timeout=60)  # fmt: skip
+    assert refused.status_code == 403

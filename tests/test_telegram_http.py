@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -149,3 +150,131 @@ def test_an_update_whose_chat_is_not_an_object_gets_a_400(
     reply = post(stack, update(0, **fields))
     assert reply.status_code == 400
     assert reply.json() == {"error": "update without a chat id"}
+
+
+@pytest.mark.parametrize("chat_id", [True, False, "123", 1.5, None])
+def test_a_chat_id_that_is_not_an_integer_is_refused_every_time(stack: Stack, chat_id: Any) -> None:
+    """A chat id of `true` used to skip de-duplication and be answered (as chat 1) each time."""
+    message = {"message_id": 1, "date": 0, "chat": {"id": chat_id, "type": "private"},
+               "text": "salut"}  # fmt: skip
+    body = update(0, message=message)
+    sent_before = len(stack.telegram.sent("sendMessage"))
+    for _ in range(2):  # the replay too
+        reply = post(stack, body)
+        assert reply.status_code == 400, reply.text
+    assert len(stack.telegram.sent("sendMessage")) == sent_before
+
+
+def test_a_text_longer_than_telegrams_own_limit_is_refused_before_the_model(stack: Stack) -> None:
+    """Telegram never sends more than 4,096 characters; 60,000 used to reach the model (and
+    take ~24 GB). Refused with a 413, nothing stored, nothing sent."""
+    import redis
+
+    from bot.privacy import pseudonymise
+    from bot.settings import load_settings
+    from tests.conftest import REDIS_KEY_PREFIX
+
+    chat = new_chat()
+    reply = post(stack, text_update(chat, "salut " * 10_000))
+    assert reply.status_code == 413, reply.status_code
+    assert stack.telegram.sent(chat_id=chat) == []
+    assert stack.redis is not None
+    person = pseudonymise(load_settings({}).pseudonym_key, "telegram", str(chat))
+    assert not redis.Redis.from_url(stack.redis.url).exists(f"{REDIS_KEY_PREFIX}:tracker:{person}")
+    exactly = post(stack, text_update(chat, "a" * 4096))  # the limit itself is accepted
+    assert exactly.status_code == 200
+
+
+PRESSES = 100
+
+
+def got_failsafe(webhook_answer: str) -> bool:
+    """The turn was not processed: the fail-safe text was sent (`{"status": "failsafe"}`), or
+    went back in the webhook's answer itself (the Bot API failed too)."""
+    import json
+
+    from bot.content import load_content
+
+    try:
+        answer = json.loads(webhook_answer)
+    except ValueError:
+        return False
+    return answer.get("status") == "failsafe" or answer.get("text") == load_content().failsafe
+
+
+def press(chat: int) -> dict[str, Any]:
+    callback = {
+        "id": "cb-" + uuid.uuid4().hex[:10],
+        "from": {"id": chat, "is_bot": False, "first_name": "A"},
+        "chat_instance": "x",
+        "data": "/kit_next",
+        "message": {"message_id": 2, "date": 0, "chat": {"id": chat, "type": "private"}},
+    }
+    return update(chat, callback_query=callback)
+
+
+def stored_user_messages(stack: Stack, chat: int) -> int:
+    import json
+
+    import redis
+
+    from bot.privacy import pseudonymise
+    from bot.settings import load_settings
+    from tests.conftest import REDIS_KEY_PREFIX
+
+    assert stack.redis is not None
+    person = pseudonymise(load_settings({}).pseudonym_key, "telegram", str(chat))
+    raw = redis.Redis.from_url(stack.redis.url).get(f"{REDIS_KEY_PREFIX}:tracker:{person}")
+    return sum(1 for e in json.loads(raw or "{}").get("events", []) if e["event"] == "user")
+
+
+async def test_a_burst_of_presses_is_answered_fast_and_every_press_is_processed(
+    stack: Stack,
+) -> None:
+    """100 presses of one chat at once: each gets an answer within seconds, never a timeout;
+    a press answered with the fail-safe (the conversation was busy) is processed when
+    Telegram retries it, instead of being dropped as a duplicate."""
+    import asyncio
+    import time
+
+    chat = new_chat()
+    opening = text_update(chat, "on m'insulte sur insta tous les jours")
+    assert post(stack, opening).status_code == 200
+    presses = [press(chat) for _ in range(PRESSES)]
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+    url = f"{stack.url}/webhooks/telegram/webhook"
+    limits = httpx.Limits(max_connections=PRESSES)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+
+        async def send(body: dict[str, Any]) -> tuple[int, str, float]:
+            t0 = time.monotonic()
+            try:
+                reply = await client.post(url, json=body, headers=headers)
+            except httpx.HTTPError as error:
+                return 0, type(error).__name__, time.monotonic() - t0
+            return reply.status_code, reply.text, time.monotonic() - t0
+
+        results = await asyncio.gather(*(send(body) for body in presses))
+        slowest = max(seconds for _, _, seconds in results)
+        not_ok = [status for status, _, _ in results if status != 200]
+        retried = [  # delivered again: what got no 200, or was answered with the fail-safe
+            body
+            for body, (status, text, _) in zip(presses, results, strict=True)
+            if status != 200 or got_failsafe(text)
+        ]
+        duplicates = 0
+        for body in retried:  # Telegram retries what was not processed
+            _, text, _ = await send(body)
+            duplicates += "duplicate" in text
+    stored = stored_user_messages(stack, chat)
+    print(  # the figures, for the record (pytest -rA shows them)
+        f"burst: {PRESSES - len(not_ok)} of {PRESSES} answered 200, slowest {slowest:.1f} s, "
+        f"{len(retried)} got the fail-safe and were delivered again, {duplicates} dropped; "
+        f"{stored - 1} presses stored"
+    )
+    assert (not_ok, duplicates, stored) == ([], 0, PRESSES + 1), (
+        f"{len(not_ok)} of {PRESSES} not 200 ({sorted(set(not_ok))}), slowest {slowest:.1f} s; "
+        f"{len(retried)} retried, {duplicates} of them dropped as duplicates; "
+        f"{stored - 1} of {PRESSES} presses stored"
+    )
+    assert slowest < 30, f"the slowest answer took {slowest:.1f} s"

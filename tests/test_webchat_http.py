@@ -82,9 +82,12 @@ def test_the_widget_is_served_with_a_same_origin_policy(base_url: str) -> None:
     reply = httpx.get(f"{base_url}/widget.js", timeout=30)
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/javascript")
-    assert "default-src 'self'" in reply.headers["content-security-policy"]
+    for page in ("demo", "frame", "neutral"):
+        answer = httpx.get(f"{base_url}/{page}", timeout=30)
+        assert answer.status_code == 200
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
     demo = httpx.get(f"{base_url}/demo", timeout=30)
-    assert demo.status_code == 200 and "widget.js" in demo.text
+    assert "widget.js" in demo.text
 
 
 @pytest.mark.parametrize("bad_origin", [None, "https://evil.example.org", "null"])
@@ -126,3 +129,17 @@ def test_a_replayed_message_id_is_answered_once(base_url: str) -> None:
     assert post(base_url, body).status_code == 200
     again = post(base_url, body)
     assert again.status_code == 409 and again.json()["error"]
+
+
+def test_the_chat_frame_may_post_to_the_server_it_came_from(base_url: str) -> None:
+    """Its own origin, even if the operator did not list it (nor set PUBLIC_BASE_URL)."""
+    own = "http://relais-behind-a-proxy.example:8443"
+    body = {"sender": uuid.uuid4().hex, "message": "salut"}
+    headers = {"Origin": own, "Host": own.split("//")[1]}
+    assert post_from(base_url, body, headers).status_code == 200
+    headers["Origin"] = "http://evil.example:8443"  # the same port, another host: refused
+    assert post_from(base_url, body, headers).status_code == 403
+
+
+def post_from(base_url: str, body: object, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(f"{base_url}/webhook", json=body, headers=headers, timeout=30)

@@ -1,0 +1,54 @@
+"""The action server listens on loopback unless told otherwise (`SANIC_HOST`): it is not
+authenticated, so nothing outside the machine (or the pod) may reach it by default."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Stack
+from tests.servers import artifacts_dir, free_port, wait_http
+
+pytestmark = pytest.mark.model
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on `port` (IPv4 and IPv6), from /proc."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, local_port = fields[1].rsplit(":", 1)
+            if int(local_port, 16) != port or fields[3] != "0A":  # 0A: LISTEN
+                continue
+            if len(address) == 8:  # IPv4, little-endian hex
+                found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+            else:  # IPv6: all zeros is "any address"; anything else, as /proc shows it
+                found.add("::" if set(address) == {"0"} else "ipv6:" + address)
+    return found
+
+
+def test_the_served_action_server_listens_on_loopback_only(stack: Stack) -> None:
+    """`python -m rasa_sdk --actions actions`, as the tests and `make scale` start it."""
+    assert listening_addresses(stack.actions.port) == {"127.0.0.1"}
+
+
+def test_rasa_run_actions_listens_on_loopback_only() -> None:
+    """`rasa run actions --actions actions`, as `make run` starts it, without SANIC_HOST."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "SANIC_HOST"}
+    env.update(PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false")
+    command = [sys.executable, "-m", "rasa", "run", "actions", "--actions", "actions",
+               "--port", str(port)]  # fmt: skip
+    with open(artifacts_dir() / f"actions-run-{port}.log", "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", timeout=120)
+        assert listening_addresses(port) == {"127.0.0.1"}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -1,0 +1,82 @@
+"""Every disclosure gets the right line: the project's evaluation file of first messages about
+what people bring to a harassment line (issue 10), through `python -m bot.triage`.
+
+Both files were written by separate authors who read only the labelling guide (see
+tests/data/README.md): each message has its category, the role, whether it is an emergency, and
+the lines it MUST be offered. `concerns_eval.tsv` was then used to find gaps (a development set
+now); `concerns_final.tsv` is read only to report, never to choose a change.
+The floors below are the measured results (2026-11-30), kept from falling; the targets are printed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import pytest
+
+from tests.conftest import latest_model
+from tests.evaluation import DATA, read_tsv, run_triage, write_result
+
+TARGET_RIGHT_LINE = 0.90  # issue 10: the right line for >= 90 % of messages in every category
+
+# (file, what it is, floors kept from falling: per category, overall, emergency recall, precision)
+SETS = {
+    # Written blind, then used (2026-11-30) to find the safety net's and the lexicons' gaps:
+    # a development set now (tests/data/README.md).
+    "concerns_eval.tsv": ("development", 0.80, 0.93, 1.00, 0.90),
+    # Written blind after that, by another author, read only to report: never to choose a change.
+    "concerns_final.tsv": ("blind", 0.35, 0.68, 0.70, 0.80),
+}
+
+pytestmark = pytest.mark.model
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_the_file_has_every_category_with_at_least_ten_messages(name: str) -> None:
+    rows = read_tsv(DATA / name)
+    counts = Counter(row["category"] for row in rows)
+    assert len(counts) >= 15 and min(counts.values()) >= 10
+    assert all(row["emergency"] in ("yes", "no") and row["lines"] for row in rows)
+
+
+@pytest.fixture(scope="module")
+def scored() -> dict[str, list[tuple[dict[str, str], dict[str, object]]]]:
+    if latest_model() is None:
+        pytest.fail("no trained model in models/: run `make train`")
+    rows = {name: read_tsv(DATA / name) for name in SETS}
+    texts = [row["text"] for name in SETS for row in rows[name]]
+    records = iter(run_triage(texts))
+    return {name: [(row, next(records)) for row in rows[name]] for name in SETS}
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_right_line_per_category_and_emergency(
+    scored: dict[str, list[tuple[dict[str, str], dict[str, object]]]], name: str
+) -> None:
+    kind, floor, overall_floor, recall_floor, precision_floor = SETS[name]
+    right: dict[str, list[bool]] = defaultdict(list)
+    tp = fp = fn = 0
+    for row, record in scored[name]:
+        offered = set(record["lines"])  # type: ignore[call-overload]
+        right[row["category"]].append(set(row["lines"].split(",")) <= offered)
+        expected, predicted = row["emergency"] == "yes", bool(record["emergency"])
+        tp += expected and predicted
+        fp += predicted and not expected
+        fn += expected and not predicted
+    shares = {c: sum(v) / len(v) for c, v in right.items()}
+    lines = [f"== {name} ({kind}); target {TARGET_RIGHT_LINE:.2f} in every category"]
+    lines.append(f"{'category':<16} {'right line':>10} {'n':>4}")
+    lines += [f"{c:<16} {shares[c]:>10.2f} {len(right[c]):>4}" for c in sorted(right)]
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    overall = sum(sum(v) for v in right.values()) / sum(len(v) for v in right.values())
+    lines.append(
+        f"all {overall:.3f}; emergency recall {recall:.3f} ({fn} missed),"
+        f" precision {precision:.3f} ({fp} false alarms)"
+    )
+    report = "\n".join(lines) + "\n"
+    print("\n" + report)
+    write_result(name.replace(".tsv", ".txt"), report)
+    assert recall >= recall_floor and precision >= precision_floor, (recall, precision)
+    assert overall >= overall_floor, overall
+    assert {c: v for c, v in shares.items() if v < floor} == {}
