@@ -17,12 +17,10 @@ The lexicons are read at training time and stored inside the model, like the saf
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -33,12 +31,11 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.harms import NOT_DANGER_HARMS, STRONG_HARMS, WEAK_HARMS, HarmNet
 from bot.roles import KIT_ROLES
 from bot.speaker import ADULT, speaker
-from extensions.stored_texts import load_texts, read_sources, save_texts
+from extensions.stored_texts import StoredTextsComponent
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +93,7 @@ def set_entity(message: Message, name: str, value: str, extractor: str) -> None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class HarmSignalsClassifier(GraphComponent, IntentClassifier):  # type: ignore[misc]
+class HarmSignalsClassifier(StoredTextsComponent[HarmNet], IntentClassifier):  # type: ignore[misc]
     """Forces the harm's intent on a harm match; adds the `speaker` and `voice` entities."""
 
     @classmethod
@@ -107,60 +104,13 @@ class HarmSignalsClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
     def get_default_config() -> dict[str, Any]:
         return {"harms": "data/safety/harms.yml", "lexicon": "data/safety/lexicon.yml"}
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        texts: dict[str, str] | None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._texts = texts
-        self._net: HarmNet | None = None
+    SOURCES: ClassVar[Mapping[str, str]] = {HARMS_FILE: "harms", LEXICON_FILE: "lexicon"}
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> HarmSignalsClassifier:
-        return cls(config, model_storage, resource, None)
-
-    def _read_sources(self) -> dict[str, str]:
-        return read_sources(
-            {HARMS_FILE: self._config["harms"], LEXICON_FILE: self._config["lexicon"]}
-        )
-
-    def train(self, training_data: TrainingData) -> Resource:
-        self._texts = self._read_sources()
-        HarmNet.from_texts(self._texts[HARMS_FILE], self._texts[LEXICON_FILE])  # fail early
-        save_texts(self._model_storage, self._resource, self._texts)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> HarmSignalsClassifier:
-        texts = load_texts(model_storage, resource, (HARMS_FILE, LEXICON_FILE))
-        return cls(config, model_storage, resource, texts)
-
-    def _harm_net(self) -> HarmNet:
-        if self._net is None:
-            texts = self._texts or self._read_sources()
-            self._net = HarmNet.from_texts(texts[HARMS_FILE], texts[LEXICON_FILE])
-        return self._net
+    def _build(self, texts: Mapping[str, str]) -> HarmNet:
+        return HarmNet.from_texts(texts[HARMS_FILE], texts[LEXICON_FILE])
 
     def process(self, messages: list[Message]) -> list[Message]:
-        net = self._harm_net()
+        net = self.built()
         name = type(self).__name__
         for message in messages:
             text = message.get(TEXT)

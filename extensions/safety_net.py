@@ -9,21 +9,18 @@ is the model that is served.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.safety import SafetyNet
 from extensions.harm_signals import force_intent, set_entity
-from extensions.stored_texts import load_texts, read_sources, save_texts
+from extensions.stored_texts import StoredTextsComponent
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +30,8 @@ GENERAL_DANGER = "general"
 LEXICON_FILE = "lexicon.yml"
 
 
-def _net_from_text(text: str) -> SafetyNet:
-    return SafetyNet.from_mapping(yaml.safe_load(text))
-
-
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class SafetyNetClassifier(GraphComponent, IntentClassifier):  # type: ignore[misc]
+class SafetyNetClassifier(StoredTextsComponent[SafetyNet], IntentClassifier):  # type: ignore[misc]
     """Overrides the predicted intent with `emergency` when the safety net matches."""
 
     @classmethod
@@ -51,58 +44,13 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):  # type: ignore[mis
     def get_default_config() -> dict[str, Any]:
         return {"lexicon": "data/safety/lexicon.yml"}
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        lexicon_text: str | None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._lexicon_text = lexicon_text
-        self._net: SafetyNet | None = None
+    SOURCES: ClassVar[Mapping[str, str]] = {LEXICON_FILE: "lexicon"}
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SafetyNetClassifier:
-        return cls(config, model_storage, resource, None)
-
-    def train(self, training_data: TrainingData) -> Resource:
-        self._lexicon_text = read_sources({LEXICON_FILE: self._config["lexicon"]})[LEXICON_FILE]
-        _net_from_text(self._lexicon_text)  # fail the training on a broken lexicon
-        save_texts(self._model_storage, self._resource, {LEXICON_FILE: self._lexicon_text})
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> SafetyNetClassifier:
-        text = load_texts(model_storage, resource, (LEXICON_FILE,))[LEXICON_FILE]
-        return cls(config, model_storage, resource, text)
-
-    def _safety_net(self) -> SafetyNet:
-        if self._net is None:
-            if self._lexicon_text is None:
-                self._lexicon_text = read_sources({LEXICON_FILE: self._config["lexicon"]})[
-                    LEXICON_FILE
-                ]
-            self._net = _net_from_text(self._lexicon_text)
-        return self._net
+    def _build(self, texts: Mapping[str, str]) -> SafetyNet:
+        return SafetyNet.from_mapping(yaml.safe_load(texts[LEXICON_FILE]))
 
     def process(self, messages: list[Message]) -> list[Message]:
-        net = self._safety_net()
+        net = self.built()
         for message in messages:
             text = message.get(TEXT)
             if not text:

@@ -1,19 +1,27 @@
-"""Source files a component reads at training time and keeps inside the model.
+"""NLU components built from source files read at training time and kept inside the model.
 
 The safety net and the harm signals read their lexicons from `data/` when the model is trained,
 store the texts in the model, and read them back from there when it is loaded: a served model
-never depends on files that changed since it was trained.
+never depends on files that changed since it was trained. `StoredTextsComponent` is that life
+cycle once; a component names its files (`SOURCES`) and says how to build its matcher from them.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
 
+from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-__all__ = ["load_texts", "read_sources", "save_texts"]
+__all__ = ["StoredTextsComponent", "load_texts", "read_sources", "save_texts"]
+
+Built = TypeVar("Built")
+Component = TypeVar("Component", bound="StoredTextsComponent[Any]")
 
 
 def read_sources(paths: Mapping[str, str]) -> dict[str, str]:
@@ -32,3 +40,65 @@ def load_texts(
 ) -> dict[str, str]:
     with model_storage.read_from(resource) as directory:
         return {name: (directory / name).read_text(encoding="utf-8") for name in names}
+
+
+class StoredTextsComponent(GraphComponent, Generic[Built]):  # type: ignore[misc]
+    """Reads `SOURCES` when trained (a broken file fails the training), keeps their texts in the
+    model, and builds what `_build` makes of them once, on first use."""
+
+    # stored file name -> the config key that holds its path in the project
+    SOURCES: ClassVar[Mapping[str, str]]
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        texts: dict[str, str] | None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._texts = texts
+        self._built: Built | None = None
+
+    @classmethod
+    def create(
+        cls: type[Component],
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Component:
+        return cls(config, model_storage, resource, None)
+
+    @classmethod
+    def load(
+        cls: type[Component],
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> Component:
+        return cls(
+            config, model_storage, resource, load_texts(model_storage, resource, cls.SOURCES)
+        )
+
+    @abstractmethod
+    def _build(self, texts: Mapping[str, str]) -> Built:
+        """What the component matches with, from the stored texts."""
+
+    def _read_sources(self) -> dict[str, str]:
+        return read_sources({name: self._config[key] for name, key in self.SOURCES.items()})
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self._texts = self._read_sources()
+        self._built = self._build(self._texts)  # fail the training on a broken file
+        save_texts(self._model_storage, self._resource, self._texts)
+        return self._resource
+
+    def built(self) -> Built:
+        if self._built is None:
+            self._built = self._build(self._texts or self._read_sources())
+        return self._built
