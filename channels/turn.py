@@ -56,7 +56,7 @@ async def take_turn(
     channel = message.input_channel
     started = time.monotonic()
     try:
-        return await _bounded(on_new_message, message, collector, deadline_seconds)
+        return await _bounded(on_new_message, message, collector, deadline_seconds, started)
     finally:
         record_turn_seconds(channel, time.monotonic() - started)
 
@@ -66,9 +66,9 @@ async def _bounded(
     message: UserMessage,
     collector: CollectingOutputChannel,
     deadline_seconds: float,
+    started: float,
 ) -> Turn:
     channel = message.input_channel
-    started = time.monotonic()
     ok = False
     with recording_turn() as record:
         try:
