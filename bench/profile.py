@@ -28,7 +28,8 @@ from typing import Any
 
 from bench.load import OPENINGS, User
 from bot.logs import configure_logging
-from deploy.scale import Part, free_port, newest_model
+from bot.trained_model import newest_model
+from deploy.scale import Part, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

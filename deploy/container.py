@@ -18,6 +18,8 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.trained_model import model_archives
+
 __all__ = ["ACTION_PORT", "RASA_PORT", "actions_command", "healthcheck", "main", "rasa_command"]
 
 RASA_PORT = 5005
@@ -29,7 +31,7 @@ def _model(env: Mapping[str, str]) -> str:
     model = env.get("RELAIS_MODEL", "")
     if model:
         return model
-    found = sorted((APP / "models").glob("*.tar.gz"))
+    found = model_archives(APP / "models")
     if len(found) != 1:
         raise SystemExit(f"deploy.container: expected one model in {APP / 'models'}, not {found}")
     return str(found[0])

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from bot.trained_model import NoModelError, newest_model
+
 __all__ = ["Part", "Topology", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,13 +143,6 @@ def _check_free(port: int) -> None:
             sock.bind(("127.0.0.1", port))
         except OSError as error:
             raise StartError(f"port {port} is taken (--port or N= another one)") from error
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise StartError("no trained model in models/: run `make train`")
-    return models[-1]
 
 
 def nginx_binary() -> str:
@@ -483,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         port = args.port or free_port()
         _check_free(port)
         topology = plan(args.replicas, port, model, workdir, access_log=not args.no_access_log)
-    except StartError as error:
+    except (StartError, NoModelError) as error:
         print(f"deploy.scale: {error}", file=sys.stderr)
         return 1
     return serve(topology, args.info_file, args.timeout)

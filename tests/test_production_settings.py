@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from tests.conftest import ROOT, latest_model
+from tests.conftest import ROOT, trained_model
 from tests.servers import free_port
 
 GOOD = {
@@ -82,8 +82,7 @@ def test_a_weak_or_malformed_value_is_refused(name: str, value: str) -> None:
 
 @pytest.mark.model
 def test_the_served_server_stops_with_one_message_listing_every_problem() -> None:
-    model = latest_model()
-    assert model is not None, "no trained model in models/: run `make train`"
+    model = trained_model()
     env = {key: value for key, value in os.environ.items() if key not in GOOD}
     env.update(
         WEAK,

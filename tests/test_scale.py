@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from bot.content import load_content
-from tests.conftest import ROOT, latest_model
+from tests.conftest import ROOT, trained_model
 
 pytestmark = pytest.mark.model
 
@@ -49,9 +49,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
-    model = latest_model()
-    if model is None:
-        pytest.fail("no trained model in models/: run `make train`")
+    model = trained_model()
     workdir = tmp_path_factory.mktemp("scale")
     info = workdir / "info.json"
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
