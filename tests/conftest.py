@@ -115,7 +115,7 @@ class Stack:
 
 def stack_env(telegram_url: str) -> dict[str, str]:
     """The served bot's environment in the tests (the Redis URL and log level aside)."""
-    from tests.servers import free_port
+    from deploy.launcher import free_port
 
     return {
         "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
@@ -152,8 +152,9 @@ def memory_stack() -> Iterator[Stack]:
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
+    from deploy.launcher import free_port
     from tests.fake_telegram import FakeTelegram
-    from tests.servers import free_port, rasa_server, redis_server, running_action_server
+    from tests.servers import rasa_server, redis_server, running_action_server
 
     model = trained_model()
     telegram = FakeTelegram().start()
