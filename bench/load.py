@@ -27,9 +27,6 @@ import json
 import os
 import platform
 import random
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -41,6 +38,8 @@ from typing import Any
 import httpx
 
 from bot.content import load_content
+from deploy.launcher import StartError
+from deploy.scale_run import start_scale
 
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -325,29 +324,6 @@ def saturation_series(
 # ---- the stack
 
 
-def start_stack(
-    replicas: int, workdir: Path, env_extra: dict[str, str]
-) -> tuple[Any, dict[str, Any]]:
-    info = workdir / "info.json"
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WEBCHAT_ALLOWED_ORIGINS")}
-    env.update(PYTHONPATH=str(ROOT), **env_extra)
-    command = [
-        sys.executable, "-m", "deploy.scale", "--replicas", str(replicas), "--port", "0",
-        "--workdir", str(workdir), "--info-file", str(info), "--no-access-log",
-    ]  # fmt: skip
-    log = open(workdir / "launcher.log", "wb")  # noqa: SIM115 (lives as long as the launcher)
-    launcher = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-    deadline = time.monotonic() + 600
-    while not info.exists():
-        if launcher.poll() is not None or time.monotonic() > deadline:
-            launcher.kill()
-            raise SystemExit(
-                "deploy.scale did not start:\n" + (workdir / "launcher.log").read_text()
-            )
-        time.sleep(1)
-    return launcher, json.loads(info.read_text())
-
-
 def warm_up(urls: list[str], origin: str, turns: int = 12) -> None:
     async def run() -> None:
         failsafe = load_content().failsafe
@@ -475,8 +451,12 @@ def main(argv: list[str] | None = None) -> int:
     rate = "1000000"  # per client per minute: the bench measures the bot, not the limiter
     say(f"load bench: starting 2 replicas behind nginx (logs in {workdir}) ...")
     t0 = time.perf_counter()
-    launcher, topology = start_stack(2, workdir, {"WEBCHAT_RATE_LIMIT": rate})
+    try:
+        run = start_scale(2, workdir, {"WEBCHAT_RATE_LIMIT": rate}, access_log=False)
+    except StartError as error:
+        raise SystemExit(f"deploy.scale did not start: {error}") from error
     startup_s = time.perf_counter() - t0
+    topology = run.topology
     try:
         origin = topology["origins"][0]
         pids = {part["name"]: part["pid"] for part in topology["parts"]}
@@ -515,8 +495,7 @@ def main(argv: list[str] | None = None) -> int:
             processes, say,
         )  # fmt: skip
     finally:
-        launcher.send_signal(signal.SIGTERM)
-        launcher.wait(timeout=90)
+        run.stop()
     ratio = (
         round(two["best"]["turns_per_s"] / one["best"]["turns_per_s"], 2)
         if one["best"] and two["best"]

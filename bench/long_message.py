@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import random
-import signal
 import statistics
 import tempfile
 import time
@@ -31,7 +30,9 @@ from typing import Any
 
 import httpx
 
-from bench.load import ROOT, memory_mb, start_stack
+from bench.load import ROOT, memory_mb
+from deploy.launcher import StartError
+from deploy.scale_run import start_scale
 from tests.fake_telegram import FakeTelegram
 
 EMOJI = "\U0001f62d"
@@ -122,15 +123,18 @@ def main(argv: list[str] | None = None) -> int:
         "TELEGRAM_API_BASE_URL": fake.url,
         "WEBCHAT_RATE_LIMIT": "1000000",
     }
-    launcher, topology = start_stack(1, workdir, env)
     try:
-        replica = topology["replicas"][0]
+        run = start_scale(1, workdir, env, access_log=False)
+    except StartError as error:
+        fake.stop()
+        raise SystemExit(f"deploy.scale did not start: {error}") from error
+    try:
+        replica = run.topology["replicas"][0]
         result = asyncio.run(
-            measure(replica["url"], topology["origins"][0], replica["pid"], args.rounds)
+            measure(replica["url"], run.topology["origins"][0], replica["pid"], args.rounds)
         )
     finally:
-        launcher.send_signal(signal.SIGTERM)
-        launcher.wait(timeout=90)
+        run.stop()
         fake.stop()
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     rows = [

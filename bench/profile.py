@@ -28,7 +28,8 @@ from typing import Any
 
 from bench.load import OPENINGS, User
 from bot.logs import configure_logging
-from deploy.scale import Part, free_port, newest_model
+from bot.trained_model import newest_model
+from deploy.launcher import actions_part, free_port, redis_part, stop_all, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,20 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="relais-profile-"))
     redis_port, action_port = free_port(), free_port()
     parts = [
-        Part(
-            "redis",
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--dir", str(workdir)],
-            url="", log=workdir / "redis.log", port=redis_port,
-        ),
-        Part(
-            "actions",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-            url=f"http://127.0.0.1:{action_port}/health", log=workdir / "actions.log",
-        ),
-    ]  # fmt: skip
-    from deploy.scale import wait_ready
-
+        redis_part(redis_port, workdir, log=workdir / "redis.log"),
+        actions_part(action_port, log=workdir / "actions.log"),
+    ]
     for part in parts:
         part.start()
     try:
@@ -180,8 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         sampler.running = False
         sampler.join()
     finally:
-        for part in reversed(parts):
-            part.stop()
+        stop_all(parts)
     latencies.sort()
     turns = len(latencies)
     print(

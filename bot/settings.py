@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlparse
 
-__all__ = ["Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "Settings",
+    "SettingsError",
+    "demo_origins",
+    "load_settings",
+    "parse_origins",
+    "read_port",
+]
 
 DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 T = TypeVar("T")
@@ -82,7 +89,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def _port(env: Mapping[str, str], name: str) -> int | None:
+def read_port(env: Mapping[str, str], name: str) -> int | None:
+    """The port in the variable `name`, None when it is unset or empty."""
     raw = env.get(name)
     if raw is None or raw == "":
         return None
@@ -104,7 +112,6 @@ def _address(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
-DEMO_ORIGINS = ("http://127.0.0.1:5005", "http://localhost:5005")
 DEMO_PSEUDONYM_KEY = "relais-demo-key-not-secret"  # demo only: local, in-memory, throwaway
 # Secrets are checked for shape, never echoed. A pseudonym key is what `openssl rand -base64 32`
 # or `-hex 32` prints: 32 characters or more of base64 or hex, not a repeated placeholder.
@@ -115,8 +122,19 @@ TELEGRAM_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # Telegram's ow
 TELEGRAM_TOKEN_PATTERN = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")  # "123456:ABC-..." (@BotFather)
 
 
-def _origins(env: Mapping[str, str], mode: str) -> tuple[str, ...]:
-    raw = env.get("WEBCHAT_ALLOWED_ORIGINS", "")
+def demo_origins(port: int) -> tuple[str, ...]:
+    """The origins of the bot's own demo page on loopback, served on `port`."""
+    return (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
+
+
+DEMO_ORIGINS = demo_origins(5005)  # `make run`'s default port
+
+
+def parse_origins(raw: str, mode: str = "demo") -> tuple[str, ...]:
+    """The origins of a comma-separated `WEBCHAT_ALLOWED_ORIGINS` value, () when it is empty.
+
+    Every process that reads the variable parses it here: the web chat connector (through
+    `load_settings`), and the launchers that give the same list to Rasa's `--cors`."""
     origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
     schemes = ("https",) if mode == "production" else ("http", "https")
     for origin in origins:
@@ -127,6 +145,11 @@ def _origins(env: Mapping[str, str], mode: str) -> tuple[str, ...]:
                 f"WEBCHAT_ALLOWED_ORIGINS holds {origin!r}, not an origin like {example}"
                 + (" (https in production)" if mode == "production" else "")
             )
+    return origins
+
+
+def _origins(env: Mapping[str, str], mode: str) -> tuple[str, ...]:
+    origins = parse_origins(env.get("WEBCHAT_ALLOWED_ORIGINS", ""), mode)
     if not origins and mode == "production":
         raise SettingsError("WEBCHAT_ALLOWED_ORIGINS is required in production")
     return origins or DEMO_ORIGINS
@@ -254,7 +277,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         twilio_auth_token=problems.check(lambda: _twilio_token(env, mode), None),
         webchat_allowed_origins=problems.check(lambda: _origins(env, mode), ()),
         webchat_rate_limit=problems.check(lambda: _int(env, "WEBCHAT_RATE_LIMIT", 20), 20),
-        metrics_port=problems.check(lambda: _port(env, "METRICS_PORT"), None),
+        metrics_port=problems.check(lambda: read_port(env, "METRICS_PORT"), None),
         metrics_addr=problems.check(lambda: _address(env, "METRICS_ADDR", "127.0.0.1"), ""),
         redis_url=redis_url,
         conversation_ttl=problems.check(

@@ -107,7 +107,7 @@ class WebChatInput(InputChannel):  # type: ignore[misc]
             return self._files.answer(request, self._files.frame(), "no-cache", headers)
 
         # CORS headers and the browser's preflight come from Rasa's CORS layer, started with
-        # `--cors` and the same allow-list (scripts/run); here every POST's Origin is checked.
+        # `--cors` and the same allow-list (deploy/launcher.py); here each POST's Origin is checked.
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             origin = request.headers.get("Origin", "")

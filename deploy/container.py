@@ -18,10 +18,13 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.settings import SettingsError
+from bot.trained_model import model_archives
+from deploy import launcher
+from deploy.launcher import ACTION_PORT, RASA_PORT, allowed_origins
+
 __all__ = ["ACTION_PORT", "RASA_PORT", "actions_command", "healthcheck", "main", "rasa_command"]
 
-RASA_PORT = 5005
-ACTION_PORT = 5055
 APP = Path(__file__).resolve().parent.parent
 
 
@@ -29,26 +32,22 @@ def _model(env: Mapping[str, str]) -> str:
     model = env.get("RELAIS_MODEL", "")
     if model:
         return model
-    found = sorted((APP / "models").glob("*.tar.gz"))
+    found = model_archives(APP / "models")
     if len(found) != 1:
         raise SystemExit(f"deploy.container: expected one model in {APP / 'models'}, not {found}")
     return str(found[0])
 
 
 def rasa_command(env: Mapping[str, str]) -> list[str]:
-    origins = [o.strip() for o in env.get("WEBCHAT_ALLOWED_ORIGINS", "").split(",") if o.strip()]
-    command = [
-        sys.executable, "-m", "rasa", "run", "--model", _model(env),
-        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--interface", "0.0.0.0", "--port", str(RASA_PORT),
-    ]  # fmt: skip
-    if origins:  # the browser's CORS preflight: the same allow-list as the web chat's
-        command += ["--cors", *origins]
-    return command
+    try:
+        origins = allowed_origins(env, RASA_PORT)
+    except SettingsError as error:
+        raise SystemExit(f"deploy.container: {error}") from error
+    return launcher.rasa_command(_model(env), RASA_PORT, origins, interface="0.0.0.0")
 
 
 def actions_command(env: Mapping[str, str]) -> list[str]:
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTION_PORT)]
+    return launcher.actions_command(ACTION_PORT)
 
 
 def healthcheck(env: Mapping[str, str], timeout: float = 3.0) -> int:

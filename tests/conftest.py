@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from bot.directory import Directory
+from bot.trained_model import NoModelError, newest_model
 
 if TYPE_CHECKING:
     from rasa.core.agent import Agent
@@ -24,9 +25,12 @@ def directory() -> Directory:
     return Directory.from_file()
 
 
-def latest_model() -> Path | None:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
+def trained_model() -> Path:
+    """The model the served bot would load; without one the test fails (it does not skip)."""
+    try:
+        return newest_model()
+    except NoModelError as error:
+        pytest.fail(str(error))
 
 
 def load_agent(action_url: str) -> Agent:
@@ -36,11 +40,8 @@ def load_agent(action_url: str) -> Agent:
 
     from extensions.tracker_store import RelaisTrackerStore
 
-    model = latest_model()
-    if model is None:
-        pytest.fail("no trained model in models/: run `make train`")
     return Agent.load(
-        str(model),
+        str(trained_model()),
         action_endpoint=EndpointConfig(url=action_url),
         tracker_store=RelaisTrackerStore(),
     )
@@ -114,7 +115,7 @@ class Stack:
 
 def stack_env(telegram_url: str) -> dict[str, str]:
     """The served bot's environment in the tests (the Redis URL and log level aside)."""
-    from tests.servers import free_port
+    from deploy.launcher import free_port
 
     return {
         "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
@@ -135,9 +136,7 @@ def memory_stack() -> Iterator[Stack]:
     from tests.fake_telegram import FakeTelegram
     from tests.servers import rasa_server, running_action_server
 
-    model = latest_model()
-    if model is None:
-        pytest.fail("no trained model in models/: run `make train`")
+    model = trained_model()
     telegram = FakeTelegram().start()
     env = {**stack_env(telegram.url), "LOG_LEVEL": "DEBUG", "LOG_LEVEL_LIBRARIES": "DEBUG"}
     env.pop("METRICS_PORT")
@@ -153,12 +152,11 @@ def memory_stack() -> Iterator[Stack]:
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
+    from deploy.launcher import free_port
     from tests.fake_telegram import FakeTelegram
-    from tests.servers import free_port, rasa_server, redis_server, running_action_server
+    from tests.servers import rasa_server, redis_server, running_action_server
 
-    model = latest_model()
-    if model is None:
-        pytest.fail("no trained model in models/: run `make train`")
+    model = trained_model()
     telegram = FakeTelegram().start()
     env = stack_env(telegram.url)
     publisher_port = free_port()

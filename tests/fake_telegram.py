@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.servers import free_port
+from deploy.launcher import free_port
 
 
 class _Server(ThreadingHTTPServer):

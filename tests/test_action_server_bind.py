@@ -3,15 +3,14 @@ authenticated, so nothing outside the machine (or the pod) may reach it by defau
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Stack
-from tests.servers import artifacts_dir, free_port, wait_http
+from deploy.launcher import PYTHON_ENV, Part, free_port, wait_ready
+from tests.conftest import Stack
+from tests.servers import artifacts_dir
 
 pytestmark = pytest.mark.model
 
@@ -33,22 +32,23 @@ def listening_addresses(port: int) -> set[str]:
 
 
 def test_the_served_action_server_listens_on_loopback_only(stack: Stack) -> None:
-    """`python -m rasa_sdk --actions actions`, as the tests and `make scale` start it."""
+    """`python -m rasa_sdk --actions actions`, as the launcher starts it (`make run`, `make chat`,
+    `make scale`, the tests)."""
     assert listening_addresses(stack.actions.port) == {"127.0.0.1"}
 
 
-def test_rasa_run_actions_listens_on_loopback_only() -> None:
-    """`rasa run actions --actions actions`, as `make run` starts it, without SANIC_HOST."""
+def test_rasa_run_actions_listens_on_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rasa run actions --actions actions`, the README's command for the action server, without
+    SANIC_HOST."""
+    monkeypatch.delenv("SANIC_HOST", raising=False)
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if key != "SANIC_HOST"}
-    env.update(PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false")
     command = [sys.executable, "-m", "rasa", "run", "actions", "--actions", "actions",
                "--port", str(port)]  # fmt: skip
-    with open(artifacts_dir() / f"actions-run-{port}.log", "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    log = artifacts_dir() / f"actions-run-{port}.log"
+    server = Part("actions", command, f"http://127.0.0.1:{port}/health", log, PYTHON_ENV)
+    server.start()
     try:
-        wait_http(f"http://127.0.0.1:{port}/health", timeout=120)
+        wait_ready([server], 120)
         assert listening_addresses(port) == {"127.0.0.1"}
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        server.stop()

@@ -18,7 +18,8 @@ from pathlib import Path
 import yaml
 
 from deploy import container
-from tests.servers import free_port, running_action_server
+from deploy.launcher import free_port
+from tests.servers import running_action_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTAINERFILE = ROOT / "Containerfile"
@@ -216,7 +217,8 @@ def test_every_module_the_servers_load_is_in_the_image() -> None:
     for module in modules:
         package = module.split(".")[0]
         assert package in copied, module
-    assert {"deploy/container", "deploy/__init__"} <= copied
+    # the image's commands, and the launcher they are built by
+    assert {"deploy/container", "deploy/launcher", "deploy/__init__"} <= copied
     assert "actions" in copied  # the action server's package
 
 

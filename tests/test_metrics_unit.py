@@ -30,8 +30,8 @@ from bot import metrics as metrics_module
 from bot.directory import Directory
 from bot.metrics import Metrics, TurnCounts
 from bot.settings import SettingsError, load_settings
+from deploy.launcher import free_port
 from extensions.turn_counts import turn_counts
-from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "zorglub-metrics-canary"

@@ -13,8 +13,9 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from channels.turn import run_turn
+from deploy.launcher import free_port
 from tests.conftest import load_agent, turn
-from tests.servers import action_server, free_port
+from tests.servers import action_server
 
 pytestmark = pytest.mark.model
 

@@ -6,7 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from deploy.scale import nginx_binary, render_nginx_conf
+from deploy.launcher import nginx_binary
+from deploy.scale import render_nginx_conf
 
 
 def servers(conf: str) -> list[str]:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from tests.conftest import ROOT, latest_model
-from tests.servers import free_port
+from deploy.launcher import free_port, rasa_command
+from tests.conftest import ROOT, trained_model
 
 GOOD = {
     "RELAIS_MODE": "production",
@@ -82,8 +81,6 @@ def test_a_weak_or_malformed_value_is_refused(name: str, value: str) -> None:
 
 @pytest.mark.model
 def test_the_served_server_stops_with_one_message_listing_every_problem() -> None:
-    model = latest_model()
-    assert model is not None, "no trained model in models/: run `make train`"
     env = {key: value for key, value in os.environ.items() if key not in GOOD}
     env.update(
         WEAK,
@@ -91,11 +88,7 @@ def test_the_served_server_stops_with_one_message_listing_every_problem() -> Non
         RASA_TELEMETRY_ENABLED="false",
         ACTION_ENDPOINT_URL="http://127.0.0.1:9/webhook",  # endpoints.yml needs one
     )
-    command = [
-        sys.executable, "-m", "rasa", "run", "--model", str(model), "--endpoints",
-        "endpoints.yml", "--credentials", "credentials.yml", "--interface", "127.0.0.1",
-        "--port", str(free_port()),
-    ]  # fmt: skip
+    command = rasa_command(trained_model(), free_port(), origins=())
     try:
         done = subprocess.run(
             command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

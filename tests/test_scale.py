@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +21,9 @@ import httpx
 import pytest
 
 from bot.content import load_content
-from tests.conftest import ROOT, latest_model
+from deploy.launcher import StartError
+from deploy.scale_run import start_scale
+from tests.conftest import trained_model
 
 pytestmark = pytest.mark.model
 
@@ -36,61 +36,29 @@ class Scaled:
     origin: str
     replicas: list[str]
     workdir: Path
-    pids: list[int]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
-    model = latest_model()
-    if model is None:
-        pytest.fail("no trained model in models/: run `make train`")
+    env = {
+        "LOG_LEVEL": "INFO",
+        "WEBCHAT_RATE_LIMIT": str(RATE_LIMIT),
+        "REDIS_KEY_PREFIX": "relaisscale",
+    }
     workdir = tmp_path_factory.mktemp("scale")
-    info = workdir / "info.json"
-    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        LOG_LEVEL="INFO",
-        WEBCHAT_RATE_LIMIT=str(RATE_LIMIT),
-        REDIS_KEY_PREFIX="relaisscale",
-    )
-    env.pop("WEBCHAT_ALLOWED_ORIGINS", None)
-    command = [
-        sys.executable, "-m", "deploy.scale", "--replicas", "2", "--port", "0",
-        "--model", str(model), "--workdir", str(workdir), "--info-file", str(info),
-    ]  # fmt: skip
-    with open(workdir / "launcher.log", "wb") as log:
-        launcher = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-    deadline = time.monotonic() + 480
-    while not info.exists():
-        if launcher.poll() is not None or time.monotonic() > deadline:
-            launcher.kill()
-            pytest.fail("deploy.scale did not start:\n" + (workdir / "launcher.log").read_text())
-        time.sleep(1)
-    topology: dict[str, Any] = json.loads(info.read_text())
-    pids = [part["pid"] for part in topology["parts"]]
+    try:
+        run = start_scale(2, workdir, env, model=trained_model())
+    except StartError as error:
+        pytest.fail(str(error))
     try:
         yield Scaled(
-            url=topology["url"],
-            origin=topology["origins"][0],
-            replicas=[replica["url"] for replica in topology["replicas"]],
+            url=run.topology["url"],
+            origin=run.topology["origins"][0],
+            replicas=[replica["url"] for replica in run.topology["replicas"]],
             workdir=workdir,
-            pids=pids,
         )
     finally:
-        launcher.send_signal(signal.SIGTERM)
-        status = launcher.wait(timeout=90)
-        left = [pid for pid in pids if _alive(pid)]
-        for pid in left:
-            os.kill(pid, signal.SIGKILL)
-        assert (status, left) == (0, []), "SIGTERM must stop the launcher and every part"
+        assert run.stop() == (0, []), "SIGTERM must stop the launcher and every part"
 
 
 def say(scaled: Scaled, base: str, sender: str, text: str, **headers: str) -> httpx.Response:

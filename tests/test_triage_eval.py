@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import evaluation
-from tests.conftest import ROOT, latest_model
+from tests.conftest import ROOT, trained_model
 from tests.evaluation import read_tsv, role_table, run_triage, write_result
 
 EVAL_FILE = ROOT / "tests" / "data" / "triage_eval.tsv"
@@ -46,8 +46,7 @@ def test_eval_set_is_big_enough_and_well_formed() -> None:
 
 @pytest.fixture(scope="module")
 def triage_output() -> list[dict[str, object]]:
-    if latest_model() is None:
-        pytest.fail("no trained model in models/: run `make train`")
+    trained_model()  # fails the test without one
     return run_triage([text for _, text in read_eval()])
 
 

@@ -313,7 +313,8 @@ def test_rasa_http_api_is_not_served(fuzzer: Fuzzer, method: str, path: str) -> 
 
 
 def test_no_script_serves_rasa_api_without_a_token() -> None:
-    launchers = [*(ROOT / "scripts").iterdir(), ROOT / "Makefile", ROOT / "tests" / "servers.py"]
+    launchers = [*(ROOT / "scripts").iterdir(), *(ROOT / "deploy").glob("*.py"),
+                 ROOT / "Makefile", ROOT / "tests" / "servers.py"]  # fmt: skip
     for launcher in launchers:
         text = launcher.read_text()
         if "--enable-api" in text or "enable_api" in text:
