@@ -1,5 +1,6 @@
-"""What every connector shares: the served process's start, refusing a request clearly, and
-starting without a channel's secrets."""
+"""The helpers of the connectors' base (`channels.connector`): the served process's start,
+refusing a request clearly, starting without a channel's secrets, the short error pages and the
+channel named in the log lines."""
 
 from __future__ import annotations
 

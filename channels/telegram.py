@@ -11,42 +11,39 @@ while its turn still runs gets a 503, so Telegram tries later. Text, button pres
 photos, voice notes and edited messages get a short text. While a turn runs the chat shows
 "typing…"; replies go out through python-telegram-bot's `Bot` (one per process), a
 flood-control refusal retried once (`channels.telegram_send`); if sending fails, the fail-safe
-text goes back in the webhook response itself, as a `sendMessage` method call.
+text goes back in the webhook response itself, as a `sendMessage` method call. The webhook's
+skeleton (refusals, de-duplication, never a 500) is `channels.connector`'s.
+
+The update is read here (`_read_update`), not with PTB's `Update.de_json`, whose
+`effective_chat`/`effective_message` would say the same for a well-formed update: checked with
+PTB 22.8, `de_json` raises on what this webhook answers (a button press whose message has no
+`date`, or no `from`/`chat_instance`), raises `KeyError`, `TypeError` or `AttributeError` where
+this one answers "update without a chat id", and takes `"id": true` or a `"text": 12`, which
+this one refuses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import inspect
-import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import structlog
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.channel_state import ChannelState, Claim, shared_channel_state
+from bot.channel_state import ChannelState, Claim
 from bot.commands import load_commands
 from bot.content import load_content
 from bot.metrics import record_failure
-from bot.privacy import pseudonymise
 from bot.render import TelegramMessage, default_codec, load_channel_texts, render_telegram
 from bot.settings import Settings
-from channels.common import (
-    channel_logs,
-    refuse,
-    require_secrets,
-    served_settings,
-    short_error_pages,
-)
+from channels.connector import Answer, Connector, Delivery, OnNewMessage
 from channels.telegram_send import send_all, typing
-from channels.turn import take_turn
 
 __all__ = ["TelegramInput"]
 
@@ -55,15 +52,16 @@ log = structlog.get_logger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 64 * 1024
 MAX_MESSAGE_CHARS = 4096  # Telegram's own limit for a text message
-NON_TEXT_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
-                  "animation", "location", "contact")  # fmt: skip
+# The kinds of update answered, in the order `_effective` looks for them.
+BUTTON, MESSAGE, EDITED = "callback_query", "message", "edited_message"
 
 
-def _failsafe_call(chat: int) -> HTTPResponse:
-    """Last resort: Telegram accepts one method call as the webhook's response body."""
-    return response.json(
-        {"method": "sendMessage", "chat_id": chat, "text": load_content().failsafe}
-    )
+@dataclass(frozen=True)
+class TelegramUpdate(Delivery):
+    chat: int
+    kind: str  # BUTTON, MESSAGE or EDITED
+    text: str | None  # a message's text, or a button's callback data (decoded when answered)
+    callback_id: str | None
 
 
 def _chat_id(item: Any) -> int | None:
@@ -73,40 +71,35 @@ def _chat_id(item: Any) -> int | None:
     return found if isinstance(found, int) and not isinstance(found, bool) else None
 
 
-def _chat_of(update: dict[str, Any]) -> int | None:
-    """The chat an update comes from, if it has one."""
-    for key in ("message", "edited_message", "callback_query"):
-        item = update.get(key)
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _effective(update: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The update's button press, message or edited message (the first of them), and its kind."""
+    for kind in (BUTTON, MESSAGE, EDITED):
+        item = update.get(kind)
         if isinstance(item, dict):
-            chat = _chat_id(item.get("message") if key == "callback_query" else item)
-            if chat is not None:
-                return chat
+            return kind, item
     return None
 
 
-def _text_of(update: dict[str, Any]) -> str | None:
-    message = update.get("message")
-    text = message.get("text") if isinstance(message, dict) else None
-    return text if isinstance(text, str) else None
+def _failsafe_call(chat: int, text: str) -> HTTPResponse:
+    """Last resort: Telegram accepts one method call as the webhook's response body."""
+    return response.json({"method": "sendMessage", "chat_id": chat, "text": text})
 
 
-class TelegramInput(InputChannel):  # type: ignore[misc]
+class TelegramInput(Connector[TelegramUpdate]):
+    channel: ClassVar[str] = "telegram"
+    needs: ClassVar[str] = "TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN"
+    max_body_bytes: ClassVar[int] = MAX_BODY_BYTES
+
     @classmethod
-    def name(cls) -> str:
-        return "telegram"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        settings = served_settings()
-        configured = bool(settings.telegram_bot_token and settings.telegram_secret_token)
-        require_secrets(
-            "telegram", settings, configured, "TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN"
-        )
-        return cls(settings)
+    def configured(cls, settings: Settings) -> bool:
+        return bool(settings.telegram_bot_token and settings.telegram_secret_token)
 
     def __init__(self, settings: Settings, state: ChannelState | None = None) -> None:
-        self._settings = settings
-        self._state = state or shared_channel_state()  # answered update ids
+        super().__init__(settings, state)
         self._bot: Bot | None = None
         self._bot_lock = asyncio.Lock()
 
@@ -123,123 +116,72 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
                 self._bot = bot
             return self._bot
 
-    def _authentic(self, request: Request) -> bool:
+    def authenticate(self, request: Request) -> HTTPResponse | None:
         given = request.headers.get(SECRET_HEADER, "")
         expected = str(self._settings.telegram_secret_token)
-        return hmac.compare_digest(given.encode(), expected.encode())
+        if hmac.compare_digest(given.encode(), expected.encode()):
+            return None
+        return self.refuse(401, "missing or wrong secret token")
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        module = inspect.getmodule(self)
-        webhook = Blueprint("telegram_webhook", module.__name__ if module else None)
-        short_error_pages(webhook)
-        channel_logs(webhook, self.name())
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            if not (self._settings.telegram_bot_token and self._settings.telegram_secret_token):
-                return refuse("telegram", 503, "telegram is not configured on this server")
-            if not self._authentic(request):
-                return refuse("telegram", 401, "missing or wrong secret token")
-            if len(request.body or b"") > MAX_BODY_BYTES:
-                return refuse("telegram", 413, "body too large")
-            try:
-                update = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
-                return refuse("telegram", 400, "body is not valid JSON")
-            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-                return refuse("telegram", 400, "not a Telegram update")
-            if len(_text_of(update) or "") > MAX_MESSAGE_CHARS:
-                return refuse("telegram", 413, "message too long")
-            chat = _chat_of(update)
-            if chat is None:  # no chat: nothing to answer, nobody to de-duplicate for
-                return (await self._answer(update, on_new_message))[0]
-            person, message_id = self._sender(chat), f"u{update['update_id']}"
-            claim = await self._state.claim(person, message_id)
-            if claim is Claim.ANSWERED:
-                log.info("telegram.duplicate")
-                return response.json({"status": "duplicate"})
-            if claim is Claim.IN_FLIGHT:
-                return refuse("telegram", 503, "this update is being answered, retry later")
-            answer, answered = await self._answer(update, on_new_message)
-            await self._state.settle(person, message_id, answered)
-            return answer
-
-        return webhook
-
-    async def _answer(
-        self, update: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> tuple[HTTPResponse, bool]:
-        try:
-            return await self._handle(update, on_new_message)
-        except Exception as error:  # never a 500: answer with the fail-safe text
-            log.error("telegram.failed", error=type(error).__name__)
-            record_failure(self.name(), "failsafe")
-            return self._failsafe_response(update), False
-
-    async def _handle(
-        self, update: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> tuple[HTTPResponse, bool]:
-        """The webhook's answer, and whether the update was answered (not the fail-safe)."""
-        callback = update.get("callback_query")
-        message = update.get("message")
-        if isinstance(callback, dict):
-            chat = _chat_id(callback.get("message"))
-            data = callback.get("data")
-            text = default_codec().decode(data) if isinstance(data, str) else None
-            await self._answer_callback(callback.get("id"))
-        elif isinstance(message, dict):
-            chat = _chat_id(message)
-            text = message.get("text") if isinstance(message.get("text"), str) else None
-            if text is None and any(kind in message for kind in NON_TEXT_KINDS):
-                return await self._send_plain(chat, load_channel_texts().non_text_reply)
-        elif isinstance(update.get("edited_message"), dict):
-            chat = _chat_id(update["edited_message"])
-            return await self._send_plain(chat, load_channel_texts().non_text_reply)
-        else:
+    async def read(self, request: Request, update: Any) -> TelegramUpdate | HTTPResponse:
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return self.refuse(400, "not a Telegram update")
+        message = update.get(MESSAGE)
+        text = _string(message.get("text")) if isinstance(message, dict) else None
+        if len(text or "") > MAX_MESSAGE_CHARS:
+            return self.refuse(413, "message too long")
+        effective = _effective(update)
+        if effective is None:
             log.info("telegram.ignored", kind="other_update")
-            return response.json({"status": "ignored"}), True
-        if chat is None:
-            return refuse("telegram", 400, "update without a chat id"), True
-        if not text or not text.strip():
-            return await self._send_plain(chat, load_channel_texts().non_text_reply)
-        sender = self._sender(chat)
-        collector = CollectingOutputChannel()
-        user_message = UserMessage(
-            load_commands().translate(text), collector, sender, input_channel=self.name()
-        )
-        async with typing(self.bot, chat):  # "typing…" in the chat while the turn runs
-            turn = await take_turn(on_new_message, user_message, collector)
-        sent, delivered = await self._send(chat, render_telegram(turn.messages))
+            return response.json({"status": "ignored"})
+        kind, item = effective
+        button = kind == BUTTON
+        chat = _chat_id(item.get("message") if button else item)
+        callback_id = _string(item.get("id")) if button else None
+        if chat is None:  # nobody to answer, nor to de-duplicate for
+            await self._answer_callback(callback_id)  # a press: its spinner stops all the same
+            return self.refuse(400, "update without a chat id")
+        text = _string(item.get("data" if button else "text"))
+        person, update_id = self.pseudonym(str(chat)), f"u{update['update_id']}"
+        return TelegramUpdate(person, update_id, chat, kind, text, callback_id)
+
+    def duplicate(self, claim: Claim) -> HTTPResponse:
+        if claim is Claim.IN_FLIGHT:
+            return self.refuse(503, "this update is being answered, retry later")
+        log.info("telegram.duplicate")
+        return response.json({"status": "duplicate"})
+
+    async def answer(self, update: TelegramUpdate, on_new_message: OnNewMessage) -> Answer:
+        """The webhook's answer, and whether the update was answered (not the fail-safe)."""
+        text = update.text
+        if update.kind == BUTTON:
+            text = default_codec().decode(text) if text is not None else None
+            await self._answer_callback(update.callback_id)
+        if update.kind == EDITED or not text or not text.strip():
+            plain = TelegramMessage(load_channel_texts().non_text_reply, [])
+            return await self._send(update.chat, [plain])
+        command = load_commands().translate(text)
+        async with typing(self.bot, update.chat):  # "typing…" in the chat while the turn runs
+            turn = await self.turn(update.sender, command, on_new_message)
+        sent, delivered = await self._send(update.chat, render_telegram(turn.messages))
         if delivered and not turn.answered:
             return response.json({"status": "failsafe"}), False
         return sent, turn.answered
 
-    def _sender(self, chat: int) -> str:
-        return pseudonymise(self._settings.pseudonym_key, self.name(), str(chat))
+    def render_failsafe(self, update: TelegramUpdate | None, text: str) -> HTTPResponse:
+        if update is None:
+            return response.json({"status": "error"})
+        return _failsafe_call(update.chat, text)
 
-    @staticmethod
-    def _failsafe_response(update: dict[str, Any]) -> HTTPResponse:
-        chat = _chat_of(update)
-        return _failsafe_call(chat) if chat is not None else response.json({"status": "error"})
-
-    async def _answer_callback(self, callback_id: Any) -> None:
-        if not isinstance(callback_id, str):
+    async def _answer_callback(self, callback_id: str | None) -> None:
+        if callback_id is None:
             return
         try:
             await (await self.bot()).answer_callback_query(callback_id)
         except TelegramError as error:
             log.warning("telegram.answer_callback_failed", error=type(error).__name__)
 
-    async def _send_plain(self, chat: int | None, text: str) -> tuple[HTTPResponse, bool]:
-        if chat is None:
-            return refuse("telegram", 400, "update without a chat id"), True
-        return await self._send(chat, [TelegramMessage(text, [])])
-
-    async def _send(self, chat: int, messages: list[TelegramMessage]) -> tuple[HTTPResponse, bool]:
+    async def _send(self, chat: int, messages: list[TelegramMessage]) -> Answer:
         """The webhook's answer, and whether the messages went out through the Bot API (if
         not, the fail-safe text goes back in the answer itself)."""
         try:
@@ -247,5 +189,5 @@ class TelegramInput(InputChannel):  # type: ignore[misc]
         except (TelegramError, OSError) as error:
             log.error("telegram.send_failed", error=type(error).__name__)
             record_failure(self.name(), "channel_send_failed")
-            return _failsafe_call(chat), False
+            return _failsafe_call(chat, load_content().failsafe), False
         return response.json({"status": "ok"}), True
