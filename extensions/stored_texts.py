@@ -8,6 +8,7 @@ cycle once; a component names its files (`SOURCES`) and says how to build its ma
 
 from __future__ import annotations
 
+import hashlib
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -84,6 +85,19 @@ class StoredTextsComponent(GraphComponent, Generic[Built]):  # type: ignore[misc
         return cls(
             config, model_storage, resource, load_texts(model_storage, resource, cls.SOURCES)
         )
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The sources' texts are part of the training's fingerprint: without them, Rasa's
+        training cache hands back the texts stored by an earlier training when only a lexicon
+        changed, and the new model would hold the old safety net."""
+        paths = {**cls.get_default_config(), **config}
+        digest = hashlib.sha256()
+        for name, text in sorted(
+            read_sources({n: paths[k] for n, k in cls.SOURCES.items()}).items()
+        ):
+            digest.update(f"{name}\0{text}\0".encode())
+        return digest.hexdigest()
 
     @abstractmethod
     def _build(self, texts: Mapping[str, str]) -> Built:

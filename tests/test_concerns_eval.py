@@ -4,8 +4,11 @@ what people bring to a harassment line (issue 10), through `python -m bot.triage
 Both files were written by separate authors who read only the labelling guide (see
 tests/data/README.md): each message has its category, the role, whether it is an emergency, and
 the lines it MUST be offered. `concerns_eval.tsv` was then used to find gaps (a development set
-now); `concerns_final.tsv` is read only to report, never to choose a change.
-The floors below are the measured results (2026-11-30), kept from falling; the targets are printed.
+now); `concerns_final.tsv` is read only to report, never to choose a change. The danger probes
+(2026-12-01) follow the same rules: `danger_probe.tsv` and `harm_probe.tsv` are development
+sets, `danger_blind.tsv` is read only to report.
+The floors below are the measured results (2026-11-30 and 2026-12-01), kept from falling; the
+targets are printed.
 """
 
 from __future__ import annotations
@@ -25,13 +28,24 @@ SETS = {
     # a development set now (tests/data/README.md).
     "concerns_eval.tsv": ("development", 0.80, 0.93, 1.00, 0.90),
     # Written blind after that, by another author, read only to report: never to choose a change.
-    "concerns_final.tsv": ("blind", 0.35, 0.68, 0.70, 0.80),
+    "concerns_final.tsv": ("blind", 0.35, 0.72, 0.80, 0.80),
+    # Danger probes (2026-12-01): mostly emergencies and their look-alikes, a few messages for
+    # some categories, so no per-category floor. The probe was used to find the safety net's gaps
+    # (development); the blind one is read only to report.
+    "danger_probe.tsv": ("development", 0.0, 0.80, 0.90, 0.90),
+    "danger_blind.tsv": ("blind", 0.0, 0.70, 0.68, 0.90),
+    # Non-emergency harms in every voice (2026-12-01), development.
+    "harm_probe.tsv": ("development", 0.0, 0.80, 0.0, 0.0),
 }
+CONCERNS = [name for name in SETS if name.startswith("concerns_")]
+# Labelled under version 2 of docs/labels.md, where habitual abuse at home was an emergency
+# (version 3: the 119's reply, tests/data/README.md): recall is also given without them.
+AT_HOME = ("violence_home", "sexual_abuse")
 
 pytestmark = pytest.mark.model
 
 
-@pytest.mark.parametrize("name", SETS)
+@pytest.mark.parametrize("name", CONCERNS)
 def test_the_file_has_every_category_with_at_least_ten_messages(name: str) -> None:
     rows = read_tsv(DATA / name)
     counts = Counter(row["category"] for row in rows)
@@ -54,7 +68,7 @@ def test_right_line_per_category_and_emergency(
 ) -> None:
     kind, floor, overall_floor, recall_floor, precision_floor = SETS[name]
     right: dict[str, list[bool]] = defaultdict(list)
-    tp = fp = fn = 0
+    tp = fp = fn = missed_at_home = emergencies_at_home = 0
     for row, record in scored[name]:
         offered = set(record["lines"])  # type: ignore[call-overload]
         right[row["category"]].append(set(row["lines"].split(",")) <= offered)
@@ -62,6 +76,9 @@ def test_right_line_per_category_and_emergency(
         tp += expected and predicted
         fp += predicted and not expected
         fn += expected and not predicted
+        if expected and row["category"] in AT_HOME:
+            emergencies_at_home += 1
+            missed_at_home += not predicted
     shares = {c: sum(v) / len(v) for c, v in right.items()}
     lines = [f"== {name} ({kind}); target {TARGET_RIGHT_LINE:.2f} in every category"]
     lines.append(f"{'category':<16} {'right line':>10} {'n':>4}")
@@ -73,6 +90,13 @@ def test_right_line_per_category_and_emergency(
         f"all {overall:.3f}; emergency recall {recall:.3f} ({fn} missed),"
         f" precision {precision:.3f} ({fp} false alarms)"
     )
+    if emergencies_at_home:
+        others = tp + fn - emergencies_at_home
+        lines.append(
+            f"emergency recall without abuse at home {(others - fn + missed_at_home) / others:.3f}"
+            f" ({fn - missed_at_home} missed); abuse at home labelled emergency:"
+            f" {emergencies_at_home - missed_at_home} of {emergencies_at_home} get the block"
+        )
     report = "\n".join(lines) + "\n"
     print("\n" + report)
     write_result(name.replace(".tsv", ".txt"), report)
