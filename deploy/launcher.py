@@ -212,7 +212,7 @@ def rasa_command(
     model: Path | str, port: int, origins: Sequence[str], interface: str = "127.0.0.1"
 ) -> list[str]:
     """`rasa run` with our channels and stores; the web chat's allowed origins also answer the
-    browser's CORS preflight. Rasa's own HTTP API stays off (no `--enable-api`)."""
+    browser's CORS preflight. Rasa's own HTTP API is not served."""
     command = [
         sys.executable, "-m", "rasa", "run", "--model", str(model),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
