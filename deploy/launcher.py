@@ -77,6 +77,8 @@ def free_port() -> int:
 def check_free(port: int, hint: str) -> None:
     """Raises a `StartError` (with `hint`, what to change) when `port` is taken on loopback."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers bind: a port whose last connections are closing is free, a listener not.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as error:
