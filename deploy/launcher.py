@@ -77,6 +77,8 @@ def free_port() -> int:
 def check_free(port: int, hint: str) -> None:
     """Raises a `StartError` (with `hint`, what to change) when `port` is taken on loopback."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers bind: a port whose last connections are closing is free, a listener not.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as error:
@@ -212,7 +214,7 @@ def rasa_command(
     model: Path | str, port: int, origins: Sequence[str], interface: str = "127.0.0.1"
 ) -> list[str]:
     """`rasa run` with our channels and stores; the web chat's allowed origins also answer the
-    browser's CORS preflight. Rasa's own HTTP API stays off (no `--enable-api`)."""
+    browser's CORS preflight. Rasa's own HTTP API is not served."""
     command = [
         sys.executable, "-m", "rasa", "run", "--model", str(model),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
