@@ -52,6 +52,7 @@ _EXCLUDED_MARK: Final = " # "
 _DEF_REFERENCE: Final = re.compile(r"\{([a-z_]+)\}")
 _CONTRACTION_KEY: Final = re.compile(r"[a-z0-9']+")
 _PATTERN_KEYS: Final = frozenset({"id", "pattern", "note"})
+_COMBINATION_KEYS: Final = frozenset({"id", "category", "all", "any", "at_least", "note"})
 
 
 class LexiconError(ValueError):
@@ -69,6 +70,20 @@ class _Pattern:
     pattern_id: str
     category: str
     regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class _Combination:
+    """Fires `category` when every concept of `every` and `at_least` concepts of `some` match."""
+
+    combination_id: str
+    category: str
+    every: tuple[str, ...]
+    some: tuple[str, ...]
+    at_least: int
+
+    def fires(self, present: frozenset[str]) -> bool:
+        return set(self.every) <= present and len(present.intersection(self.some)) >= self.at_least
 
 
 def default_lexicon_path() -> pathlib.Path:
@@ -122,22 +137,61 @@ def _compile(source: str, defs: Mapping[str, str], where: str) -> re.Pattern[str
         raise LexiconError(f"{where}: invalid regex ({exc})") from exc
 
 
+def _entry(
+    raw: object, where: str, keys: frozenset[str], seen: set[str]
+) -> tuple[Mapping[str, Any], str]:
+    """An entry with only known `keys` and an `id` not `seen` before (added to `seen`)."""
+    entry = _mapping(raw, where)
+    unknown = set(entry) - keys
+    if unknown:
+        raise LexiconError(f"{where}: unknown keys {sorted(unknown)}")
+    entry_id = _text(entry.get("id"), f"{where}.id")
+    if entry_id in seen:
+        raise LexiconError(f"{where}: duplicate id {entry_id!r}")
+    seen.add(entry_id)
+    return entry, entry_id
+
+
 def _load_patterns(
     value: object, category: str, defs: Mapping[str, str], where: str, seen: set[str]
 ) -> list[_Pattern]:
     patterns: list[_Pattern] = []
     for index, raw in enumerate(_list(value, where)):
-        entry = _mapping(raw, f"{where}[{index}]")
-        unknown = set(entry) - _PATTERN_KEYS
-        if unknown:
-            raise LexiconError(f"{where}[{index}]: unknown keys {sorted(unknown)}")
-        pattern_id = _text(entry.get("id"), f"{where}[{index}].id")
-        if pattern_id in seen:
-            raise LexiconError(f"{where}[{index}]: duplicate id {pattern_id!r}")
-        seen.add(pattern_id)
+        entry, pattern_id = _entry(raw, f"{where}[{index}]", _PATTERN_KEYS, seen)
         source = _text(entry.get("pattern"), f"{pattern_id}.pattern")
         patterns.append(_Pattern(pattern_id, category, _compile(source, defs, pattern_id)))
     return patterns
+
+
+def _concept_names(value: object, concepts: Mapping[str, object], where: str) -> tuple[str, ...]:
+    names = tuple(_text(item, where) for item in _list(value if value is not None else [], where))
+    unknown = sorted(set(names) - set(concepts))
+    if unknown:
+        raise LexiconError(f"{where}: unknown concepts {unknown}")
+    return names
+
+
+def _load_combinations(
+    value: object,
+    concepts: Mapping[str, re.Pattern[str]],
+    categories: frozenset[str],
+    seen: set[str],
+) -> list[_Combination]:
+    combinations: list[_Combination] = []
+    for index, raw in enumerate(_list(value, "combinations")):
+        entry, combination_id = _entry(raw, f"combinations[{index}]", _COMBINATION_KEYS, seen)
+        category = _text(entry.get("category"), f"{combination_id}.category")
+        if category not in categories:
+            raise LexiconError(f"{combination_id}: unknown category {category!r}")
+        every = _concept_names(entry.get("all"), concepts, f"{combination_id}.all")
+        some = _concept_names(entry.get("any"), concepts, f"{combination_id}.any")
+        at_least = entry.get("at_least", 1 if some else 0)
+        if not isinstance(at_least, int) or not 0 <= at_least <= len(some):
+            raise LexiconError(f"{combination_id}.at_least: a number from 0 to len(any)")
+        if len(every) + at_least < 2:
+            raise LexiconError(f"{combination_id}: a combination needs at least two concepts")
+        combinations.append(_Combination(combination_id, category, every, some, at_least))
+    return combinations
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,6 +200,8 @@ class SafetyNet:
 
     rules: tuple[_Pattern, ...]
     exclusions: tuple[_Pattern, ...]
+    concepts: Mapping[str, re.Pattern[str]]
+    combinations: tuple[_Combination, ...]
     contractions: Mapping[str, str]
     leet: Mapping[str, str]
     symbols: Mapping[str, str]
@@ -194,12 +250,21 @@ class SafetyNet:
             rules += _load_patterns(
                 group.get("patterns"), category, defs, f"rules[{index}].patterns", seen
             )
+        concepts = {
+            name: _compile(source, defs, f"concepts.{name}")
+            for name, source in _string_table(data.get("concepts") or {}, "concepts").items()
+        }
+        combinations = _load_combinations(
+            data.get("combinations") or [], concepts, categories, seen
+        )
         missing = categories - {rule.category for rule in rules}
         if missing:
             raise LexiconError(f"rules: no pattern for {sorted(missing)}")
         return cls(
             rules=tuple(rules),
             exclusions=tuple(exclusions),
+            concepts=MappingProxyType(concepts),
+            combinations=tuple(combinations),
             contractions=MappingProxyType(contractions),
             leet=MappingProxyType(leet),
             symbols=MappingProxyType(symbols),
@@ -218,10 +283,16 @@ class SafetyNet:
     def matches(self, text: str) -> list[SafetyMatch]:
         """Every matching pattern, in priority order (for tests and audits)."""
         cleaned = self.strip_idioms(self.normalize(text))
-        return [
+        found = [
             SafetyMatch(rule.category, rule.pattern_id)
             for rule in self.rules
             if rule.regex.search(cleaned)
+        ]
+        present = self._concepts_in(cleaned)
+        return found + [
+            SafetyMatch(combination.category, combination.combination_id)
+            for combination in self.combinations
+            if combination.fires(present)
         ]
 
     def check(self, text: str) -> SafetyMatch | None:
@@ -230,4 +301,16 @@ class SafetyNet:
         for rule in self.rules:
             if rule.regex.search(cleaned):
                 return SafetyMatch(rule.category, rule.pattern_id)
+        if self.combinations:
+            present = self._concepts_in(cleaned)
+            for combination in self.combinations:
+                if combination.fires(present):
+                    return SafetyMatch(combination.category, combination.combination_id)
         return None
+
+    def concepts_in(self, text: str) -> frozenset[str]:
+        """The concepts that `text` shows once normalised and stripped of idioms (for audits)."""
+        return self._concepts_in(self.strip_idioms(self.normalize(text)))
+
+    def _concepts_in(self, cleaned: str) -> frozenset[str]:
+        return frozenset(name for name, regex in self.concepts.items() if regex.search(cleaned))

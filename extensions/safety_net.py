@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import yaml
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.safety import SafetyNet
@@ -57,8 +57,11 @@ class SafetyNetClassifier(StoredTextsComponent[SafetyNet], IntentClassifier):  #
                 continue
             match = net.check(text)
             if match is None:
-                if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == EMERGENCY_INTENT:
-                    # The model's own emergency: the general reply, never a stale danger's.
+                if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == EMERGENCY_INTENT and not any(
+                    entity.get("entity") == DANGER_ENTITY for entity in message.get(ENTITIES) or []
+                ):
+                    # The model's own emergency: the general reply, unless the danger model
+                    # (`extensions.danger_model`, before this one) named the kind of danger.
                     set_entity(message, DANGER_ENTITY, GENERAL_DANGER, type(self).__name__)
                 continue
             logger.info("safety_net.match category=%s pattern=%s", match.category, match.pattern_id)

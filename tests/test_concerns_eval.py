@@ -4,11 +4,12 @@ what people bring to a harassment line (issue 10), through `python -m bot.triage
 Both files were written by separate authors who read only the labelling guide (see
 tests/data/README.md): each message has its category, the role, whether it is an emergency, and
 the lines it MUST be offered. `concerns_eval.tsv` was then used to find gaps (a development set
-now); `concerns_final.tsv` is read only to report, never to choose a change. The danger probes
-(2026-12-01) follow the same rules: `danger_probe.tsv` and `harm_probe.tsv` are development
-sets, `danger_blind.tsv` is read only to report.
-The floors below are the measured results (2026-11-30 and 2026-12-01), kept from falling; the
-targets are printed.
+now); `concerns_final.tsv` is read only to report, never to choose a change. The danger sets
+(2026-12-01) follow the same rules: `harm_probe.tsv` is a development set, `danger_blind.tsv`
+and `danger_blind2.tsv` are read only to report. (The two danger probes written for development
+are training examples of the danger model now: `data/safety/danger_examples.tsv`.)
+The floors below are the measured results (2026-11-30 and 2026-12-01, with the danger model),
+a little below them for training noise, kept from falling; the targets are printed.
 """
 
 from __future__ import annotations
@@ -28,12 +29,11 @@ SETS = {
     # a development set now (tests/data/README.md).
     "concerns_eval.tsv": ("development", 0.80, 0.93, 1.00, 0.90),
     # Written blind after that, by another author, read only to report: never to choose a change.
-    "concerns_final.tsv": ("blind", 0.35, 0.72, 0.80, 0.80),
-    # Danger probes (2026-12-01): mostly emergencies and their look-alikes, a few messages for
-    # some categories, so no per-category floor. The probe was used to find the safety net's gaps
-    # (development); the blind one is read only to report.
-    "danger_probe.tsv": ("development", 0.0, 0.80, 0.90, 0.90),
-    "danger_blind.tsv": ("blind", 0.0, 0.70, 0.68, 0.90),
+    "concerns_final.tsv": ("blind", 0.35, 0.74, 0.91, 0.85),
+    # Blind danger sets (2026-12-01): mostly emergencies and their look-alikes, a few messages
+    # for some categories, so no per-category floor. Read only to report.
+    "danger_blind.tsv": ("blind", 0.0, 0.76, 0.76, 0.92),
+    "danger_blind2.tsv": ("blind", 0.0, 0.82, 0.88, 0.92),
     # Non-emergency harms in every voice (2026-12-01), development.
     "harm_probe.tsv": ("development", 0.0, 0.80, 0.0, 0.0),
 }

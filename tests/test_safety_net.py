@@ -7,6 +7,7 @@ emoji, English, long messages with the danger at the end, parents and witnesses.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -800,3 +801,70 @@ def test_habitual_violence_at_home_is_not_an_emergency_block(net: SafetyNet, tex
 def test_the_same_at_home_fires_when_it_is_happening_now(net: SafetyNet, text: str) -> None:
     match = net.check(text)
     assert match is not None and match.category in ("violence_home", "sexual_assault"), text
+
+
+# Concepts and combinations: two different signs of a risk to life in one message fire even when
+# no pattern foresaw the wording; one sign alone, or signs in an ordinary story, do not.
+ONLY_A_COMBINATION_CATCHES: list[tuple[str, str]] = [
+    (
+        "je regarde souvent la hauteur du pont à côté du lycée, ce serait plus simple pour "
+        "tout le monde",
+        "suicide",
+    ),
+    (
+        "mon fils a laissé une lettre sur son lit, il dit qu'il est désolé pour tout, son "
+        "téléphone est éteint",
+        "farewell",
+    ),
+    ("j'ai écrit mon testament hier, et je connais les horaires des trains", "suicide"),
+]
+
+ONE_SIGN_OR_ORDINARY: list[str] = [
+    "c'est la dernière fois que je prends le train avec eux, ils m'ont insultée tout le trajet",
+    "ils ont jeté mon sac par la fenêtre, c'est la dernière fois que je me laisse faire",
+    "j'ai décidé de prendre le métro plutôt que le bus pour les éviter",
+    "ma copine m'a dit que son chat est mort ce matin, elle est trop triste",
+    "elle a posté une story de l'enterrement de son grand père",
+    "j'en peux plus de ce collège, je veux changer d'école pour de bon",
+    "on a regardé comment signaler un compte, j'ai tout prévu pour demain avec le CPE",
+    "mon fils ne répond plus à mes messages depuis qu'on s'est disputés, il est chez son père",
+    "ma fille a écrit une lettre pour la directrice, elle est désolée pour tout ce qui s'est passé",
+    "j'ai décidé de tout dire à ma mère ce soir",
+    "c'est mon dernier jour au collège demain, je change d'école, trop contente",
+    "il m'a écrit 'jte retrouve demain t'es mort', jsais pas si c'est sérieux",
+    "je suis le harceleur et je veux que ça s'arrête",
+]
+
+
+@pytest.mark.parametrize(("text", "category"), ONLY_A_COMBINATION_CATCHES)
+def test_two_different_signs_fire_where_no_pattern_does(
+    net: SafetyNet, text: str, category: str
+) -> None:
+    assert dataclasses.replace(net, combinations=()).check(text) is None, "a pattern catches it"
+    match = net.check(text)
+    assert match is not None and match.category == category
+    assert match.pattern_id.startswith("c_")
+
+
+@pytest.mark.parametrize("text", ONE_SIGN_OR_ORDINARY)
+def test_one_sign_or_an_ordinary_story_does_not_fire(net: SafetyNet, text: str) -> None:
+    assert net.check(text) is None, sorted(net.concepts_in(text))
+
+
+@pytest.mark.parametrize(
+    ("combination", "message"),
+    [
+        ({"id": "c_x", "category": "suicide", "any": ["nope"], "at_least": 1}, "unknown concepts"),
+        ({"id": "c_x", "category": "suicide", "any": ["death"], "at_least": 2}, "at_least"),
+        ({"id": "c_x", "category": "suicide", "any": ["death"], "at_least": 1}, "two concepts"),
+        ({"id": "c_x", "category": "nope", "all": ["death", "final"]}, "unknown category"),
+        ({"id": "s_want_die", "category": "suicide", "all": ["death", "final"]}, "duplicate id"),
+    ],
+)
+def test_from_mapping_rejects_a_broken_combination(
+    lexicon_data: Mapping[str, Any], combination: dict[str, Any], message: str
+) -> None:
+    data = copy.deepcopy(dict(lexicon_data))
+    data["combinations"] = [*data["combinations"], combination]
+    with pytest.raises(LexiconError, match=message):
+        SafetyNet.from_mapping(data)
