@@ -328,3 +328,27 @@ def test_no_helpline_number_is_typed_in_the_widget_js(directory: Directory) -> N
         "a helpline number typed in the widget's JavaScript: the frame gets its numbers from "
         f"frame_config (channels/widget_assets.py): {'; '.join(found)}"
     )
+
+
+# ------------------------------------------------------------------ the map of the repository
+
+ARCHITECTURE_PAGE: Final = Path("docs", "architecture.md")
+TOP_LEVEL: Final = FOLDERS | {"data", "docs", "scripts", "models"}
+_ROOT_FILE: Final = re.compile(r"^(?:[\w-]+\.(?:yml|yaml|toml|md|lock)|Makefile|Containerfile)$")
+
+
+def paths_named(page: str) -> set[str]:
+    """The repository paths written in backticks: under a top-level folder of the project
+    (`bot/directory.py`, `tests/data/*.tsv`, `channels/<channel>.py`) or a file at its root."""
+    named = set()
+    for token in re.findall(r"`([^`\s]+)`", page):
+        if (token.split("/")[0] in TOP_LEVEL and "/" in token) or _ROOT_FILE.match(token):
+            named.add(token)
+    return named
+
+
+def test_every_path_the_architecture_page_names_exists() -> None:
+    named = paths_named((ROOT / ARCHITECTURE_PAGE).read_text(encoding="utf-8"))
+    assert len(named) > 50
+    missing = [path for path in sorted(named) if not list(ROOT.glob(re.sub(r"<[^>]*>", "*", path)))]
+    assert missing == [], f"{ARCHITECTURE_PAGE} names paths that do not exist: {missing}"
