@@ -1,29 +1,24 @@
-"""`python -m bot.triage`: one message a line on stdin -> one JSON object a line on stdout.
+"""What the bot makes of one message alone: its role, intent, emergency and the lines to offer.
 
-`{"text", "role", "intent", "confidence", "emergency", "lines"}` where `lines` are the helpline
-ids the bot would offer for that message alone. Uses the newest model in `models/`.
+Pure functions over a Rasa parse result (a mapping) and the directory: no model, no Rasa import.
+The command line that loads the newest model and runs these over stdin is
+`python -m extensions.triage_cli`; its JSON record is :func:`triage_record`'s
+`{"text", "role", "intent", "confidence", "emergency", "situation", "danger", "lines"}`.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from bot.directory import Directory
 from bot.harms import HARMS
-from bot.logs import configure_logging
 from bot.roles import EMERGENCY
 from bot.roles import ROLES as PERSON_ROLES
 
-__all__ = ["ROLES", "main", "role_of", "triage_lines", "triage_record"]
+__all__ = ["ROLES", "role_of", "triage_lines", "triage_record"]
 
 ROLES = (*PERSON_ROLES, EMERGENCY)  # what a first message can say of who writes
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def role_of(intent: str | None, speaker: str | None = None) -> str:
@@ -67,31 +62,8 @@ def triage_lines(
     parse: Callable[[str], Mapping[str, Any]],
     directory: Directory,
 ) -> Iterator[dict[str, Any]]:
+    """One record per non-blank line, in order (line endings stripped)."""
     for raw in lines:
         text = raw.rstrip("\r\n")
         if text.strip():
             yield triage_record(text, parse(text), directory)
-
-
-def main(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    # Composition root: the only place in bot/ that reaches for the Rasa model loader.
-    from extensions.parser import NoModelError, load_latest_parser
-
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
-    configure_logging(logging.WARNING)
-    models_dir = Path(os.environ.get("RELAIS_MODELS_DIR", ROOT / "models"))
-    try:
-        parse = load_latest_parser(models_dir)
-    except NoModelError as error:
-        sys.stderr.write(f"bot.triage: {error}\n")
-        return 2
-    directory = Directory.from_file()
-    for record in triage_lines(stdin, parse, directory):
-        stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-        stdout.flush()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

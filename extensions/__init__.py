@@ -1,4 +1,5 @@
-"""Rasa-facing extensions: the NLU safety-net component and the tracker store.
+"""Rasa-facing glue: NLU pipeline components, the tracker and lock stores, model loading, the
+health routes and the triage CLI (`python -m extensions.triage_cli`).
 
 They import Rasa; the logic they wrap lives in `bot/`, which never imports Rasa.
 """

@@ -1,4 +1,4 @@
-"""Loads a trained Rasa model and parses text with it (used by `python -m bot.triage`)."""
+"""Loads a trained Rasa model and parses text with it (for `python -m extensions.triage_cli`)."""
 
 from __future__ import annotations
 

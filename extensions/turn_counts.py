@@ -6,7 +6,7 @@ A turn is the events since the last `UserUttered`. In them:
   (a conversation that became a victim's, a witness's or a parent's);
 - an emergency is the `emergency` intent or the `utter_emergency` response (the danger rule);
 - hand-offs are the lines of the emergency reply (the directory's lines for the `danger` slot,
-  as `bot.triage` reports them) and the `line` that `action_handoff` sent with its response.
+  as `bot.triage` records them) and the `line` that `action_handoff` sent with its response.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Every disclosure gets the right line: the project's evaluation file of first messages about
-what people bring to a harassment line (issue 10), through `python -m bot.triage`.
+what people bring to a harassment line (issue 10), through `python -m extensions.triage_cli`.
 
 Both files were written by separate authors who read only the labelling guide (see
 tests/data/README.md): each message has its category, the role, whether it is an emergency, and

@@ -1,4 +1,4 @@
-"""The trained model on the held-out evaluation set, through `python -m bot.triage`.
+"""The trained model on the held-out evaluation set, through `python -m extensions.triage_cli`.
 
 Targets: emergency recall 1.00, emergency precision >= 0.90, macro-F1 over the five roles >= 0.90.
 """
