@@ -1,4 +1,4 @@
-"""`make bench`: safety-net latency per message and `python -m extensions.triage_cli` throughput.
+"""`make bench`: safety-net latency per message and `python -m bot.triage` throughput.
 
 Not part of `make test`: numbers depend on the machine. Prints a table.
 """
@@ -57,7 +57,7 @@ def bench_triage(texts: list[str], repeat: int = 4) -> dict[str, float]:
     def run(lines: list[str]) -> float:
         t0 = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "extensions.triage_cli"],
+            [sys.executable, "-m", "bot.triage"],
             input="\n".join(lines) + "\n",
             text=True,
             capture_output=True,

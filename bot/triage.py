@@ -1,8 +1,9 @@
 """What the bot makes of one message alone: its role, intent, emergency and the lines to offer.
 
 Pure functions over a Rasa parse result (a mapping) and the directory: no model, no Rasa import.
-The command line that loads the newest model and runs these over stdin is
-`python -m extensions.triage_cli`; its JSON record is :func:`triage_record`'s
+The command line that loads the newest model and runs these over stdin is `python -m bot.triage`
+(the published evaluation command); its code is in `extensions/triage_cli.py`, which loads Rasa.
+Its JSON record is :func:`triage_record`'s
 `{"text", "role", "intent", "confidence", "emergency", "situation", "danger", "lines"}`.
 """
 
@@ -67,3 +68,11 @@ def triage_lines(
         text = raw.rstrip("\r\n")
         if text.strip():
             yield triage_record(text, parse(text), directory)
+
+
+if __name__ == "__main__":
+    # `python -m bot.triage`, the published evaluation command: the model is loaded in
+    # extensions/ (the one import of bot/ that crosses a layer, tests/test_layout.py).
+    from extensions.triage_cli import main
+
+    raise SystemExit(main())

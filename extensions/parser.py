@@ -1,4 +1,4 @@
-"""Loads a trained Rasa model and parses text with it (for `python -m extensions.triage_cli`)."""
+"""Loads a trained Rasa model and parses text with it (for `python -m bot.triage`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`python -m extensions.triage_cli`: one message a line on stdin -> one JSON object a line out.
+"""`python -m bot.triage` (the published command; this module's own name works too): one message
+a line on stdin -> one JSON object a line out.
 
 `{"text", "role", "intent", "confidence", "emergency", "situation", "danger", "lines"}` where
 `lines` are the helpline ids the bot would offer for that message alone (`bot.triage`). Uses the

@@ -1,5 +1,5 @@
 """Evaluation helpers shared by the evaluation tests and `make eval`: read a TSV set, run it
-through `python -m extensions.triage_cli` (the newest model), and per-class metrics."""
+through `python -m bot.triage` (the newest model), and per-class metrics."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def run_triage(texts: Sequence[str]) -> list[dict[str, Any]]:
     """One record per text, from the triage CLI in a fresh process (as anyone would run it)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "extensions.triage_cli"],
+        [sys.executable, "-m", "bot.triage"],
         input="\n".join(texts) + "\n",
         capture_output=True,
         text=True,
@@ -35,7 +35,7 @@ def run_triage(texts: Sequence[str]) -> list[dict[str, Any]]:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"extensions.triage_cli failed: {done.stderr[-2000:]}")
+        raise RuntimeError(f"bot.triage failed: {done.stderr[-2000:]}")
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
