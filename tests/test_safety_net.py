@@ -819,7 +819,22 @@ ONLY_A_COMBINATION_CATCHES: list[tuple[str, str]] = [
     ("j'ai écrit mon testament hier, et je connais les horaires des trains", "suicide"),
 ]
 
+A_REPORTED_THREAT_WITH_A_NEAR_TIME: list[str] = [
+    "mon beau-père m'a dit qu'il allait me défoncer quand il rentrerait",
+    "ma mère a dit qu'elle allait me frapper ce soir, elle a déjà cassé mon tel",
+    "il m'a écrit qu'il va me tabasser en rentrant, il est bourré",
+]
+
+
+@pytest.mark.parametrize("text", A_REPORTED_THREAT_WITH_A_NEAR_TIME)
+def test_a_reported_threat_at_home_fires_when_it_is_for_tonight(net: SafetyNet, text: str) -> None:
+    match = net.check(text)
+    assert match is not None and match.category == "violence_home", match
+
+
 ONE_SIGN_OR_ORDINARY: list[str] = [
+    "ma mère va me tuer ce soir quand elle verra mon bulletin",
+    "mon père m'a dit qu'il allait me tuer si je rentre après minuit samedi",
     "c'est la dernière fois que je prends le train avec eux, ils m'ont insultée tout le trajet",
     "ils ont jeté mon sac par la fenêtre, c'est la dernière fois que je me laisse faire",
     "j'ai décidé de prendre le métro plutôt que le bus pour les éviter",
