@@ -46,6 +46,7 @@ __all__ = [
     "default_domain_path",
     "default_numbers",
     "load_channel_texts",
+    "menu_payload",
     "parse_messages",
     "render_sms",
     "render_telegram",
@@ -334,9 +335,10 @@ class SmsReply:
     segments: int
     encoding: Encoding
 
-    def payload_for(self, reply: str) -> str | None:
-        """The payload a reply such as ``" 2."`` picks from the menu, if any."""
-        return self.menu.get(reply.strip().rstrip(".)").strip())
+
+def menu_payload(menu: Mapping[str, str], reply: str) -> str | None:
+    """The payload a reply such as ``" 2."`` or ``"3)"`` picks from an SMS menu, if any."""
+    return menu.get(reply.strip().rstrip(".)").strip())
 
 
 def _fits(text: str, max_segments: int) -> bool:

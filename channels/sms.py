@@ -27,7 +27,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channel_state import Claim
 from bot.commands import load_commands
-from bot.render import render_sms
+from bot.render import menu_payload, render_sms
 from bot.settings import Settings
 from channels.connector import Answer, Connector, Delivery, OnNewMessage
 
@@ -97,7 +97,7 @@ class SmsInput(Connector[Sms]):
 
     async def answer(self, sms: Sms, on_new_message: OnNewMessage) -> Answer:
         body = sms.body
-        text = (await self.state.menu(sms.sender)).get(body.strip().rstrip(".)").strip())
+        text = menu_payload(await self.state.menu(sms.sender), body)
         if text is None:
             text = load_commands().translate(body) if body.strip() else body
         turn = await self.turn(sms.sender, text, on_new_message)

@@ -18,6 +18,7 @@ from bot.render import (
     PhoneNumbers,
     default_numbers,
     load_channel_texts,
+    menu_payload,
     render_sms,
     render_telegram,
     render_web,
@@ -251,7 +252,7 @@ def test_sms_greeting_has_a_numbered_menu() -> None:
     [("1", "/victim"), (" 2.", "/witness"), ("3)", "/parent"), ("4", None), ("oui", None)],
 )
 def test_sms_menu_maps_a_reply_back_to_its_payload(reply: str, expected: str | None) -> None:
-    assert render_sms([response("utter_greet")]).payload_for(reply) == expected
+    assert menu_payload(render_sms([response("utter_greet")]).menu, reply) == expected
 
 
 def test_sms_emergency_fits_and_keeps_every_number() -> None:
