@@ -60,19 +60,15 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
         self._inner: TrackerStore
         self._disk: DiskErasure | None = None
         if settings.redis_url:
-            redis_host, port, db, password = settings.redis_host_port_db
             self._inner = RedisTrackerStore(
                 domain or Domain.empty(),
-                host=redis_host,
-                port=port,
-                db=db,
-                password=password,
                 record_exp=settings.conversation_ttl,
                 key_prefix=settings.redis_key_prefix,
-                use_ssl=settings.redis_url.startswith("rediss://"),
                 event_broker=event_broker,
             )
-            # the same store on a client that survives a Redis restart (bot/redis_clients.py)
+            # Rasa 3.6's RedisTrackerStore.__init__ always builds its own client (no timeouts,
+            # no retry) and takes none from its caller; redis-py connects on a first command, so
+            # that one never does: it is replaced by the bot's (bot/redis_clients.py).
             self._inner.red = sync_client(settings.redis_url, decode_responses=True)
             self._disk = DiskErasure(settings.redis_url)
         else:

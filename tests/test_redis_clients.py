@@ -156,3 +156,17 @@ async def test_a_stalled_redis_fails_each_command_after_one_retry_not_when_redis
     for name, (error, seconds) in zip(clients, results, strict=True):
         assert error is TimeoutError, name
         assert attempts - 0.1 <= seconds < pause_seconds / 2, name
+
+
+async def test_rasas_own_tracker_store_client_is_replaced_before_it_connects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with redis_server() as alone:
+        serve_on(alone, monkeypatch)
+        watcher = redis.Redis.from_url(alone.url)
+        assert len(watcher.client_list()) == 1  # the watcher's own connection
+        store = RelaisTrackerStore()
+        assert len(watcher.client_list()) == 1
+        assert await store.retrieve("nobody") is None
+        assert len(watcher.client_list()) == 2
+        assert (await in_force(store._inner.red)).socket_timeout == TIMEOUT_SECONDS
