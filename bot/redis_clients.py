@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["async_client", "probe_client", "sync_client"]
+__all__ = ["RETRIES", "TIMEOUT_SECONDS", "async_client", "probe_client", "sync_client"]
 
-TIMEOUT_SECONDS = 2.0
+TIMEOUT_SECONDS = 2.0  # each of: connecting, and waiting for an answer
+RETRIES = 1  # on a lost link or a timeout, at once (no backoff)
 
 
 def _options(retry: Any) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def _options(retry: Any) -> dict[str, Any]:
     return {
         "socket_timeout": TIMEOUT_SECONDS,
         "socket_connect_timeout": TIMEOUT_SECONDS,
-        "retry": retry(NoBackoff(), 1),
+        "retry": retry(NoBackoff(), RETRIES),
         "retry_on_error": [ConnectionError, TimeoutError],
     }
 

@@ -49,14 +49,6 @@ class Settings:
     metrics_port: int | None = None  # Prometheus metrics of this process; None: no metrics server
     metrics_addr: str = "127.0.0.1"  # the address the metrics server listens on
 
-    @property
-    def redis_host_port_db(self) -> tuple[str, int, int, str | None]:
-        if not self.redis_url:
-            raise SettingsError("REDIS_URL is not set")
-        url = urlparse(self.redis_url)
-        db = int(url.path.lstrip("/") or 0)
-        return url.hostname or "localhost", url.port or 6379, db, url.password
-
 
 class _Problems:
     """Collects every problem of the environment, so that all are reported at once."""
