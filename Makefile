@@ -55,10 +55,12 @@ system-deps:
 test: train system-deps tools
 	@scripts/test
 
-# The dev set, the blind set (read only to report) and 5-fold cross-validation of the NLU data.
+# The dev set, the blind sets (read only to report), 5-fold cross-validation of the NLU data and
+# of the danger model.
 eval: train
 	@.venv/bin/python -m tests.evaluation
 	@scripts/cross-validate
+	@.venv/bin/python -m tests.danger_model_cv
 
 telegram-webhook: setup
 	@.venv/bin/python -m channels.telegram_setup
