@@ -7,10 +7,6 @@ reads no message: its URL prefix is `/health` instead of `/webhooks/health`.
 - `/health/ready`: 200 `{"status": "ready", "checks": {...}}` when the model is loaded, Redis
   answers (when `REDIS_URL` is set) and the action server answers; else 503 with the failing
   checks (readiness: send no traffic here while a ready replica exists). See `bot/health.py`.
-
-It also starts the process's Prometheus metrics server (`METRICS_PORT`, `bot/metrics.py`) with
-its `before_server_start` listener: Sanic runs it once in each serving process, before the
-process takes a request (and before Rasa's own listener loads the agent).
 """
 
 from __future__ import annotations
@@ -25,7 +21,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.health import HttpCheck, Readiness, RedisCheck, action_health_url
-from bot.metrics import serve as serve_metrics
 from bot.settings import load_settings
 
 __all__ = ["HealthRoutes"]
@@ -49,10 +44,6 @@ class HealthRoutes(InputChannel):  # type: ignore[misc]
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         routes = Blueprint("relais_health", __name__)
-
-        @routes.listener("before_server_start")
-        async def start(_: Sanic, __: Any) -> None:
-            serve_metrics(load_settings())  # once per process, when METRICS_PORT is set
 
         @routes.route("/live", methods=["GET"])
         async def live(_: Request) -> HTTPResponse:

@@ -5,15 +5,9 @@ whole stored conversation is deleted instead of being saved, and so is everythin
 keep about the person (`bot.channel_state`: rate counters, SMS menu); the channel is told
 (`bot.turn_record`), and Redis is asked to rewrite its disk files (`bot.disk_erasure`).
 
-Being the one extension every Rasa process that runs turns builds before its first turn, it also
-installs the cached check of action server responses (`extensions.action_validation`) and the
-bounded, off-loop parse (`extensions.bounded_parse`), once per process (both are idempotent).
-Rasa 3.6 has no start-up hook that all those processes go through: its plugin hooks are looked
-up in the `rasa_plus` package only (`rasa/plugin.py`, `_discover_plugins`), and a channel's
-`before_server_start` listener (where the metrics server starts, `extensions.health_routes`)
-runs only where `credentials.yml`'s channels are served, not under `rasa shell` (`make chat`:
-`rasa/core/run.py`, `create_http_input_channels` builds the one `--connector`) nor in an
-in-process `Agent`.
+Being the one extension every Rasa server builds at start, it also installs the cached check of
+action server responses (`extensions.action_validation`) and the bounded, off-loop parse
+(`extensions.bounded_parse`).
 """
 
 from __future__ import annotations
@@ -31,6 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channel_state import shared_channel_state
 from bot.disk_erasure import DiskErasure
+from bot.metrics import serve as serve_metrics
 from bot.redis_clients import sync_client
 from bot.settings import load_settings
 from bot.turn_record import current_turn
@@ -79,6 +74,7 @@ class RelaisTrackerStore(TrackerStore):  # type: ignore[misc]
         else:
             self._inner = InMemoryTrackerStore(domain or Domain.empty(), event_broker)
         super().__init__(domain, event_broker)
+        serve_metrics(settings)  # once per process, when METRICS_PORT is set
 
     @property
     def domain(self) -> Domain:

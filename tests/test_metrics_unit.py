@@ -1,11 +1,10 @@
 """Ops counters without text: what a turn adds (read from real Rasa trackers), closed labels,
-the settings, and the metrics server started once per process, as the served process starts."""
+the settings, and the metrics server started once per process."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
-import uuid
 import warnings
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from rasa.core.actions.action import ActionBotResponse, RemoteAction
-from rasa.core.channels.channel import CollectingOutputChannel, register
+from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -26,16 +25,12 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
-from sanic import Sanic
 
 from bot import metrics as metrics_module
 from bot.directory import Directory
 from bot.metrics import Metrics, TurnCounts
 from bot.settings import SettingsError, load_settings
 from deploy.launcher import free_port
-from extensions.health_routes import HealthRoutes
-from extensions.lock_store import RelaisLockStore
-from extensions.tracker_store import RelaisTrackerStore
 from extensions.turn_counts import turn_counts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,49 +276,6 @@ def test_the_server_starts_once_per_process_and_a_taken_port_stops_with_its_name
     assert metrics_module.serve(load_settings({"METRICS_PORT": str(free_port())})) is False
     scrape = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     assert 'relais_turns_total{channel="webchat"}' in scrape
-
-
-def serves_metrics(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=5).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-async def test_the_served_process_starts_the_metrics_server_before_rasa_loads_the_agent(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    port = free_port()
-    monkeypatch.setenv("METRICS_PORT", str(port))
-    monkeypatch.setattr(metrics_module, "_started", [])  # this process may have started one
-    url = f"http://127.0.0.1:{port}/metrics"
-    app = Sanic(f"served_{uuid.uuid4().hex}", configure_logging=False)
-
-    register([HealthRoutes.from_credentials(None)], app, route="/webhooks/")  # as `rasa run`
-    served_when_agent_loads: list[bool] = []
-
-    async def load_agent_on_start(_: Sanic, __: Any) -> None:  # `rasa run` registers it next
-        served_when_agent_loads.append(serves_metrics(url))
-
-    app.register_listener(load_agent_on_start, "before_server_start")
-    server = await app.create_server(host="127.0.0.1", port=free_port(), return_asyncio_server=True)
-    assert server is not None
-    await server.startup()
-    assert not serves_metrics(url)
-    await server.before_start()
-    assert served_when_agent_loads == [True]
-    assert metrics_module._started == [port]
-    server.close()
-    await server.wait_closed()
-
-
-def test_building_the_stores_starts_no_metrics_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("METRICS_PORT", str(free_port()))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setattr(metrics_module, "_started", [])
-    RelaisTrackerStore()
-    RelaisLockStore()
-    assert metrics_module._started == []
 
 
 def histogram(name: str, channel: str) -> tuple[float, float]:
