@@ -51,6 +51,25 @@ async def test_emergency_mid_kit_comes_first(live_agent: Agent) -> None:
     assert "/affirm" in buttons(reply)  # "Tu es en sécurité, là ?"
 
 
+async def test_indirect_suicidal_wording_mid_kit_gets_the_3114_first(live_agent: Agent) -> None:
+    """A message only the danger model catches (no lexicon pattern matches it, see
+    tests/test_danger_model.py) still gets the emergency first, in the middle of a kit, and the
+    reply made for suicidal thoughts: the 3114 before the 112, never the police first."""
+    sender = uuid.uuid4().hex
+    await turn(live_agent, "on se moque de moi au college", sender)
+    await turn(live_agent, "/kit_next", sender)
+    reply = await turn(
+        live_agent,
+        "quand ils rentreront du ciné ce sera trop tard, j'ai tout ce qu'il me faut dans mon sac",
+        sender,
+    )
+    first = reply[0]["text"]
+    assert "3114" in first and "112" in first and "114" in first
+    assert first.index("3114") < first.index("112")
+    assert "17" not in first.split("3114")[0]
+    assert "/affirm" in buttons(reply)
+
+
 async def test_a_parent_is_answered_with_vous(live_agent: Agent) -> None:
     sender = uuid.uuid4().hex
     reply = await turn(live_agent, "Bonjour, ma fille reçoit des insultes sur Snapchat", sender)

@@ -32,6 +32,8 @@ def canary_texts() -> list[str]:
         f"on m'insulte sur insta, il s'appelle {CANARY}, son numero c'est {{phone}}",
         f"{CANARY} menace de publier mes photos",
         f"jveux plus vivre a cause de {CANARY}",
+        # caught by the danger model only (tests/test_danger_model.py): its log line too
+        f"quand {CANARY} rentrera ce sera trop tard, j'ai tout ce qu'il me faut dans mon sac",
         "/kit_next",
         "OUBLI",
     ]
