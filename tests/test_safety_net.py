@@ -378,6 +378,37 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("mon fils m'appelle du stade, des types le frappent", "threat_now"),
     ("il veut pas que je parte de chez lui", "threat_now"),
     ("the discord guy wants to meet me today", "predator_meeting"),
+    # someone else's "last post" with a death word (2026-12-02)
+    ("ma cousine a publié sa dernière vidéo, elle dit qu'elle part retrouver sa mamie", "farewell"),
+    # Attacks and abuse now in words the first patterns missed (2026-12-01)
+    ("je suis planquée sous mon lit, mon beau-père cogne ma mère", "violence_home"),
+    ("il rentre du boulot dans 20 minutes et il va nous frapper", "violence_home"),
+    ("quand mon père rentrera je vais prendre une rouste, il a dit", "violence_home"),
+    ("ma mère m'a mise à la porte en pleine nuit et je sais pas où aller", "violence_home"),
+    ("mon tonton est dans ma chambre là et il veut pas partir", "violence_home"),
+    ("ce soir mon cousin va encore venir dans ma chambre, ma mère travaille", "violence_home"),
+    ("mon père a enfermé ma petite sœur dans la cave et il crie", "violence_home"),
+    ("hier soir un garçon de ma classe m'a forcée chez lui, j'ai mal au ventre", "sexual_assault"),
+    ("un type essaie d'enlever mon short dans le parc", "sexual_assault"),
+    ("je crois qu'on m'a droguée ce soir, je me suis réveillée dans une voiture", "sexual_assault"),
+    ("ma copine est saoule et un garçon l'a emmenée dans sa voiture", "sexual_assault"),
+    ("au secours ils me frappent derrière le gymnase", "threat_now"),
+    ("venez vite s'il vous plaît des mecs tabassent mon cousin au stade", "threat_now"),
+    ("ils sont six autour de moi et ils rigolent", "threat_now"),
+    ("ils sont en train de frapper un petit de 6e devant la grille", "threat_now"),
+    ("deux types me poursuivent depuis la gare", "threat_now"),
+    ("un mec marche derrière moi depuis dix minutes", "threat_now"),
+    ("ils me plaquent contre un casier et ils veulent mon argent", "threat_now"),
+    ("le gars qui me harcèle est dans ma rue, il m'a envoyé une photo de ma porte", "threat_now"),
+    ("aidez moi il monte l'escalier de chez moi", "threat_now"),
+    ("someone is pounding on my door and yelling", "threat_now"),
+    ("une camionnette s'arrête et le monsieur me fait signe de monter", "threat_now"),
+    ("il me menace avec un cutter au fond du bus", "threat_now"),
+    ("mon ex est devant chez moi et il veut me frapper", "threat_now"),
+    ("j'ose pas sortir, ils m'attendent en bas de mon immeuble", "threat_now"),
+    ("il m'a attrapé le poignet et il veut pas me lâcher", "threat_now"),
+    ("ils m'ont emmenée de force derrière le city", "threat_now"),
+    ("je me suis cachée dans la réserve du magasin, il rôde encore dehors", "threat_now"),
 ]
 
 MUST_NOT_FIRE: list[str] = [
@@ -555,6 +586,17 @@ MUST_NOT_FIRE: list[str] = [
     "je me suis cassé le bras, c'est profond comme blessure mais ça va",
     "on s'est fait cambrioler l'an dernier",
     "il me court après sur fortnite",
+    # Look-alikes of the patterns above (2026-12-01)
+    "un mec de ma classe m'a plaquée contre le mur l'an dernier, j'y pense encore",
+    "elle me bloque sur insta et dans le groupe de la classe",
+    "depuis cette histoire je n'ose plus sortir le soir",
+    "mon grand frère est dans ma chambre là, il joue à la console",
+    "il y a deux ans on m'a droguée à une fête, j'en fais encore des cauchemars",
+    "ils étaient autour de moi à la cantine pour chanter mon anniversaire",
+    "ma prof marche derrière moi pendant le contrôle",
+    "au secours j'ai un contrôle de maths demain",
+    "mes parents m'ont mise à la porte de la cuisine pour que je révise",
+    "ils se font tabasser à fortnite en ce moment",
 ]
 
 
