@@ -7,9 +7,12 @@ example of the NLU data as `none`; the fitted classifier is stored inside the mo
 
 When it runs, a message whose probability of telling a risk to life reaches `threshold`
 (`harm_threshold` when the message was already read as a kind of harm) gets the `emergency`
-intent and the `danger` entity of the likeliest kind (suicide, farewell, self-harm); on a message
-the intent model already read as an emergency, it names the kind of danger. It sits before the
-safety net, which runs last: the net's own match, when there is one, decides the kind of danger.
+intent and the `danger` entity of the likeliest kind (suicide, farewell, self-harm). On a message
+the intent model already read as an emergency, it names the kind of danger among all it learned,
+the attacks and abuse happening now included (`NAMED_ONLY`: those never make an emergency here).
+The examples of those kinds are the file's and the NLU data's own emergencies, named by the
+safety net's category. It sits before the safety net, which runs last: the net's own match, when
+there is one, decides the kind of danger.
 """
 
 from __future__ import annotations
@@ -38,7 +41,10 @@ logger = logging.getLogger(__name__)
 
 EMERGENCY_INTENT = "emergency"
 DANGER_ENTITY = "danger"
-CATEGORIES = ("suicide", "farewell", "self_harm", "overdose")
+LIFE = ("suicide", "farewell", "self_harm", "overdose")
+# Dangers that are emergencies only "now": learned to name the danger of a model's emergency.
+NAMED_ONLY = ("threat_now", "violence_home", "sexual_assault", "predator_meeting")
+CATEGORIES = LIFE + NAMED_ONLY
 MODEL_FILE = "danger_model.pickle"
 LEXICON_FILE = "lexicon.yml"
 
@@ -51,6 +57,25 @@ def _without_idioms(net: SafetyNet, text: str) -> str:
     """The safety net's normalised text with its idioms removed ("mort de rire", "je vais te
     sauter au cou"): both checks ignore the same idioms."""
     return net.strip_idioms(net.normalize(text))
+
+
+def training_examples(
+    examples_file: str, training_data: TrainingData, net: SafetyNet
+) -> list[tuple[str, str]]:
+    """(kind, text): the examples file; each non-emergency NLU example as `none`; each NLU
+    emergency whose safety-net category is a `NAMED_ONLY` kind, as that kind (once: a text of
+    the file is not taken again from the NLU data)."""
+    examples = parse_examples(Path(examples_file).read_text(encoding="utf-8"), CATEGORIES)
+    seen = {text for _, text in examples}
+    for message in training_data.intent_examples:
+        text = message.get(TEXT)
+        if not text or text in seen:
+            continue
+        if message.get(INTENT) != EMERGENCY_INTENT:
+            examples.append((NONE, text))
+        elif (match := net.check(text)) is not None and match.category in NAMED_ONLY:
+            examples.append((match.category, text))
+    return examples
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -66,7 +91,7 @@ class DangerModelClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
         return {
             "examples": "data/safety/danger_examples.tsv",
             "lexicon": "data/safety/lexicon.yml",
-            "threshold": 0.6,
+            "threshold": 0.55,
             "harm_threshold": 0.9,
             "regularization": 30.0,
         }
@@ -122,15 +147,9 @@ class DangerModelClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
     def train(self, training_data: TrainingData) -> Resource:
         lexicon = Path(self._config["lexicon"]).read_text(encoding="utf-8")
         net = self._net = _net(lexicon)
-        text = Path(self._config["examples"]).read_text(encoding="utf-8")
-        examples = parse_examples(text, CATEGORIES)
-        examples += [
-            (NONE, message.get(TEXT))
-            for message in training_data.intent_examples
-            if message.get(INTENT) != EMERGENCY_INTENT and message.get(TEXT)
-        ]
+        examples = training_examples(self._config["examples"], training_data, net)
         cleaned = [(category, _without_idioms(net, text)) for category, text in examples]
-        self._model = DangerModel.train(cleaned, float(self._config["regularization"]))
+        self._model = DangerModel.train(cleaned, float(self._config["regularization"]), LIFE)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / MODEL_FILE).write_bytes(self._model.to_bytes())
             (directory / LEXICON_FILE).write_text(lexicon, encoding="utf-8")
@@ -145,6 +164,13 @@ class DangerModelClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
             if not text:
                 continue
             score = self._model.score(_without_idioms(self._net, text))
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if intent == EMERGENCY_INTENT:
+                # The intent model's emergency: name its kind when the evidence is there.
+                if score.any_danger >= float(self._config["threshold"]):
+                    logger.info("danger_model.named category=%s", score.kind)
+                    set_entity(message, DANGER_ENTITY, score.kind, type(self).__name__)
+                continue
             if score.probability < self._threshold(message):
                 continue
             logger.info("danger_model.match category=%s", score.category)

@@ -43,6 +43,13 @@ CAUGHT_ONLY_BY_THE_MODEL: list[tuple[str, str]] = [
     ("je me suis encore ouvert le bras ce soir, ça coule pas mal", "self_harm"),
 ]
 
+# What the intent model read as an emergency, about an attack or abuse now, in words the net's
+# patterns did not foresee: the reply must lead with the police, not the 3114.
+NAMED_EMERGENCIES: list[tuple[str, str]] = [
+    ("des mecs du lycée me balancent des cailloux, je suis derrière une voiture", "threat_now"),
+    ("mon beau-père a bu, il tape sur ma mère dans le salon, j'entends tout", "violence_home"),
+]
+
 ORDINARY: list[str] = [
     "il m'insulte sur snap depuis une semaine",
     "comment on bloque quelqu'un sur insta ?",
@@ -97,6 +104,25 @@ def test_indirect_risk_to_life_is_an_emergency_of_its_kind(
     message = _processed(trained, text)
     assert message.get(INTENT)[INTENT_NAME_KEY] == "emergency"
     assert _danger(message) == category
+
+
+@pytest.mark.parametrize(("text", "category"), NAMED_EMERGENCIES)
+def test_the_kind_of_an_attack_the_intent_model_read_as_an_emergency_is_named(
+    trained: DangerModelClassifier, text: str, category: str
+) -> None:
+    assert SafetyNet.from_file(default_lexicon_path()).check(text) is None, "the net catches it"
+    message = Message(data={TEXT: text, INTENT: {INTENT_NAME_KEY: "emergency", "confidence": 0.9}})
+    trained.process([message])
+    assert _danger(message) == category
+
+
+@pytest.mark.parametrize("text", [text for text, _ in NAMED_EMERGENCIES])
+def test_an_attack_never_becomes_an_emergency_through_this_model(
+    trained: DangerModelClassifier, text: str
+) -> None:
+    """Attacks are emergencies only "now", which the net's words decide: this model names them."""
+    message = _processed(trained, text)
+    assert message.get(INTENT) is None
 
 
 @pytest.mark.parametrize("text", ORDINARY)
