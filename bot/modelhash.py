@@ -26,6 +26,7 @@ INPUT_GLOBS = (
     "extensions/harm_signals.py",
     "extensions/danger_model.py",
     "extensions/stored_texts.py",
+    "extensions/speaker_features.py",
     "bot/safety.py",
     "bot/danger_model.py",
     "bot/harms.py",

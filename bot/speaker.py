@@ -13,7 +13,7 @@ from typing import Final
 
 from bot.safety import SafetyNet
 
-__all__ = ["ADULT", "PEER", "SELF", "speaker"]
+__all__ = ["ADULT", "CUES", "PEER", "SELF", "cues", "speaker"]
 
 
 def _any(*alternatives: str) -> re.Pattern[str]:
@@ -60,14 +60,33 @@ PEER: Final = "witness"
 SELF: Final = "victim"
 
 
+# The cues, in the order `cues` gives them (the intent model's speaker features).
+CUES: Final = ("adult_about_a_child", "about_a_peer", "about_themself", "reported_speech")
+
+
+def cues(net: SafetyNet, text: str) -> tuple[bool, bool, bool, bool]:
+    """Which of `CUES` the words show (an adult about a child, a peer, the writer as the
+    target, the writer told by someone else)."""
+    normalized = net.normalize(text)
+    reported = _REPORTED.search(normalized) is not None
+    if reported:
+        normalized = _REPORTED.sub(" ", normalized)
+    return (
+        _ADULT.search(normalized) is not None,
+        _PEER.search(normalized) is not None,
+        _SELF_TARGET.search(normalized) is not None,
+        reported,
+    )
+
+
 def speaker(net: SafetyNet, text: str) -> str | None:
     """`parent` (an adult about a child), `witness` (about a peer, not about themself),
     `victim` (about themself), or None when the words say nothing of it."""
-    normalized = _REPORTED.sub(" ", net.normalize(text))
-    if _ADULT.search(normalized):
+    adult, peer, themself, _ = cues(net, text)
+    if adult:
         return ADULT
-    if _PEER.search(normalized) and not _SELF_TARGET.search(normalized):
+    if peer and not themself:
         return PEER
-    if _SELF_TARGET.search(normalized):
+    if themself:
         return SELF
     return None

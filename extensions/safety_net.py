@@ -9,29 +9,24 @@ is the model that is served.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any, ClassVar
 
-import yaml
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.safety import SafetyNet
 from extensions.harm_signals import force_intent, set_entity
-from extensions.stored_texts import StoredTextsComponent
+from extensions.stored_texts import LexiconComponent
 
 logger = logging.getLogger(__name__)
 
 EMERGENCY_INTENT = "emergency"
 DANGER_ENTITY = "danger"
 GENERAL_DANGER = "general"
-LEXICON_FILE = "lexicon.yml"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class SafetyNetClassifier(StoredTextsComponent[SafetyNet], IntentClassifier):  # type: ignore[misc]
+class SafetyNetClassifier(LexiconComponent, IntentClassifier):  # type: ignore[misc]
     """Overrides the predicted intent with `emergency` when the safety net matches."""
 
     @classmethod
@@ -39,15 +34,6 @@ class SafetyNetClassifier(StoredTextsComponent[SafetyNet], IntentClassifier):  #
         # Order is set by config.yml (after DIET); requiring a classifier here breaks the
         # training graph, where this component's train node has no classifier before it.
         return []
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"lexicon": "data/safety/lexicon.yml"}
-
-    SOURCES: ClassVar[Mapping[str, str]] = {LEXICON_FILE: "lexicon"}
-
-    def _build(self, texts: Mapping[str, str]) -> SafetyNet:
-        return SafetyNet.from_mapping(yaml.safe_load(texts[LEXICON_FILE]))
 
     def process(self, messages: list[Message]) -> list[Message]:
         net = self.built()

@@ -14,12 +14,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-__all__ = ["StoredTextsComponent", "load_texts", "read_sources", "save_texts"]
+from bot.safety import SafetyNet
+
+__all__ = ["LexiconComponent", "StoredTextsComponent", "load_texts", "read_sources", "save_texts"]
 
 Built = TypeVar("Built")
 Component = TypeVar("Component", bound="StoredTextsComponent[Any]")
@@ -116,3 +119,16 @@ class StoredTextsComponent(GraphComponent, Generic[Built]):  # type: ignore[misc
         if self._built is None:
             self._built = self._build(self._texts or self._read_sources())
         return self._built
+
+
+class LexiconComponent(StoredTextsComponent[SafetyNet]):
+    """A component that reads messages with the safety net built from the stored lexicon."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"lexicon": "data/safety/lexicon.yml"}
+
+    SOURCES: ClassVar[Mapping[str, str]] = {"lexicon.yml": "lexicon"}
+
+    def _build(self, texts: Mapping[str, str]) -> SafetyNet:
+        return SafetyNet.from_mapping(yaml.safe_load(texts["lexicon.yml"]))
