@@ -27,6 +27,7 @@ INPUT_GLOBS = (
     "extensions/danger_model.py",
     "extensions/stored_texts.py",
     "extensions/speaker_features.py",
+    "extensions/spacy_lean.py",
     "bot/safety.py",
     "bot/danger_model.py",
     "bot/harms.py",

@@ -4,6 +4,7 @@ through `python -m bot.triage` (the newest model), and per-class metrics."""
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import subprocess
@@ -37,6 +38,27 @@ def run_triage(texts: Sequence[str]) -> list[dict[str, Any]]:
     if done.returncode != 0:
         raise RuntimeError(f"bot.triage failed: {done.stderr[-2000:]}")
     return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+# Every evaluation file, triaged by one `python -m bot.triage` process per test session (the
+# model loads once): the role sets and issue 10's files of first messages.
+EVAL_FILES = (
+    "triage_eval.tsv",
+    "blind_roles.tsv",
+    "concerns_eval.tsv",
+    "concerns_final.tsv",
+    "danger_blind.tsv",
+    "danger_blind2.tsv",
+    "harm_probe.tsv",
+)
+
+
+@functools.cache
+def triaged() -> dict[str, list[dict[str, Any]]]:
+    """{file name: one triage record per row}, for every file of `EVAL_FILES`."""
+    rows = {name: read_tsv(DATA / name) for name in EVAL_FILES}
+    records = iter(run_triage([row["text"] for name in EVAL_FILES for row in rows[name]]))
+    return {name: [next(records) for _ in rows[name]] for name in EVAL_FILES}
 
 
 def per_class(
@@ -96,11 +118,10 @@ def confusion(pairs: Sequence[tuple[str, str]], labels: Sequence[str]) -> list[s
     return lines
 
 
-def evaluate_roles(name: str) -> tuple[str, float, list[dict[str, Any]]]:
-    """Role table, confusion matrix and errors of one set: (report, macro-F1, errors)."""
+def role_report(name: str, records: Sequence[dict[str, Any]]) -> tuple[str, dict[str, float]]:
+    """Role table and confusion matrix of one set's triage records: (report, scores)."""
     filename, labels, blind = ROLE_SETS[name]
     rows = read_tsv(DATA / filename)
-    records = run_triage([row["text"] for row in rows])
     pairs = [(row["label"], str(record["role"])) for row, record in zip(rows, records, strict=True)]
     table = per_class(pairs, labels)
     macro = sum(table[label]["f1"] for label in labels) / len(labels)
@@ -109,12 +130,38 @@ def evaluate_roles(name: str) -> tuple[str, float, list[dict[str, Any]]]:
     lines = [f"== {name} ({filename}, {kind})", *role_table(table, labels)]
     lines.append(f"macro-F1 {macro:.3f} on {len(pairs)} messages; asks (unsure) {asks:.1%}")
     lines += ["confusion (rows: expected, columns: predicted)", *confusion(pairs, labels)]
+    scores = {
+        "macro_f1": macro,
+        "asks": asks,
+        "recall": table["emergency"]["recall"],
+        "precision": table["emergency"]["precision"],
+        "lowest_role_f1": min(table[label]["f1"] for label in labels),
+    }
+    return "\n".join(lines) + "\n", scores
+
+
+def evaluate_roles(name: str) -> tuple[str, float, list[dict[str, Any]]]:
+    """Role table, confusion matrix and errors of one set: (report, macro-F1, errors)."""
+    rows = read_tsv(DATA / ROLE_SETS[name][0])
+    records = triaged()[ROLE_SETS[name][0]]
+    report, scores = role_report(name, records)
     errors = [
-        {"set": name, "row": i + 2, "expected": e, "predicted": p, "text": rows[i]["text"]}
-        for i, (e, p) in enumerate(pairs)
-        if e != p
-    ]
-    return "\n".join(lines) + "\n", macro, errors
+        {"set": name, "row": i + 2, "expected": row["label"], "predicted": record["role"],
+         "text": row["text"]}
+        for i, (row, record) in enumerate(zip(rows, records, strict=True))
+        if row["label"] != record["role"]
+    ]  # fmt: skip
+    return report, scores["macro_f1"], errors
+
+
+def train_time() -> str:
+    """How long the served model took to train (`scripts/train` writes it beside the model)."""
+    from bot.trained_model import newest_model
+
+    seconds = newest_model().with_suffix("").with_suffix(".seconds")
+    if not seconds.exists():
+        return "\ntrain time of the served model: not recorded (trained before it was kept)\n"
+    return f"\ntrain time of the served model ({seconds.stem}): {seconds.read_text().strip()} s\n"
 
 
 def main() -> int:
@@ -124,7 +171,7 @@ def main() -> int:
         report, _, wrong = evaluate_roles(name)
         reports.append(report)
         errors += wrong
-    text = "\n".join(reports)
+    text = "\n".join(reports) + train_time()
     sys.stdout.write(text)
     write_result("eval.txt", text)
     write_result("eval_errors.json", json.dumps(errors, indent=1) + "\n")

@@ -145,3 +145,14 @@ def test_every_reply_that_addresses_the_person_has_a_vous_variation() -> None:
         if any(TU.search(v["text"]) for v in variations) and name not in YOUNG_ONLY:
             voices = {c["value"] for v in variations for c in v.get("condition") or []}
             assert "vous" in voices, name
+
+
+def test_when_the_bot_does_not_understand_it_names_the_failsafes_three_lines() -> None:
+    """The reply to a message the bot could not read is what the person gets when the action
+    server is down and the model was unsure: the same three lines as the fail-safe."""
+    failsafe = yaml.safe_load((ROOT / "data" / "content" / "failsafe.yml").read_text("utf-8"))
+    lines = set(re.findall(r"\b(?:3018|112|3114)\b", str(failsafe)))
+    assert lines == {"3018", "112", "3114"}
+    responses = load_domain()["responses"]
+    for variant in responses["utter_default"]:  # type: ignore[index]
+        assert set(re.findall(r"\b(?:3018|112|3114)\b", variant["text"])) == lines, variant

@@ -178,3 +178,88 @@ def test_every_path_the_architecture_page_names_exists() -> None:
     assert len(named) > 50
     missing = [path for path in sorted(named) if not list(ROOT.glob(re.sub(r"<[^>]*>", "*", path)))]
     assert missing == [], f"{ARCHITECTURE_PAGE} names paths that do not exist: {missing}"
+
+
+# Where code lives (not tests, not the bench's sample messages): a number of the directory in a
+# string there is a fact copied out of `data/helplines.yml`.
+SOURCE_FOLDERS: Final = ("actions", "bot", "channels", "deploy", "extensions", "rasa_sdk_plugins")
+JS_COMMENT: Final = re.compile(r"/\*.*?\*/|(?<![:\"'\\])//[^\n]*", re.S)
+JS_STRING: Final = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`", re.S)
+
+
+def directory_numbers() -> set[str]:
+    """Every phone or SMS number of the directory, as digits (`0800235236`, `3018`, `112`)."""
+    from bot.directory import Directory
+
+    numbers = set()
+    for line in Directory.from_file().lines.values():
+        for contact in line.contacts:
+            if contact.kind in ("phone", "sms") and contact.value:
+                numbers.add(re.sub(r"\D", "", contact.value))
+    return numbers
+
+
+def python_strings(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, text) of each string constant of a module, docstrings left out (they explain)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ):
+            yield node.lineno, node.value
+
+
+def js_strings(path: Path) -> Iterator[tuple[int, str]]:
+    text = JS_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), path.read_text(encoding="utf-8"))
+    for match in JS_STRING.finditer(text):
+        yield text.count("\n", 0, match.start()) + 1, match.group()
+
+
+def numbers_in(text: str, numbers: set[str]) -> set[str]:
+    """The directory numbers written in a text, spaced or not ("0 800 235 236", "3018")."""
+    found = set()
+    for run in re.findall(r"(?<![\w.])\d[\d  .]*\d(?![\w.])|(?<![\w.])\d(?![\w.])", text):
+        digits = re.sub(r"\D", "", run)
+        if digits in numbers and len(digits) >= 3:
+            found.add(digits)
+    return found
+
+
+def test_no_number_of_the_directory_is_written_in_python_or_js_source() -> None:
+    numbers = directory_numbers()
+    assert {"3018", "119", "3114", "112", "114"} <= numbers  # the check means something
+    copied = []
+    for folder in SOURCE_FOLDERS:
+        for path in sorted((ROOT / folder).rglob("*")):
+            strings = {".py": python_strings, ".js": js_strings}.get(path.suffix)
+            if strings is None or "node_modules" in path.parts:
+                continue
+            for line, text in strings(path):
+                copied += [
+                    f"{path.relative_to(ROOT)}:{line}: {n}" for n in numbers_in(text, numbers)
+                ]
+    assert copied == [], "numbers belong in data/helplines.yml:\n" + "\n".join(copied)
+
+
+def test_the_number_check_sees_a_number_in_a_string_and_not_in_a_docstring(
+    tmp_path: Path,
+) -> None:
+    module = tmp_path / "m.py"
+    module.write_text('"""Calls the 3018."""\nLINE = "3018"\nTEXT = f"appelle le 0 800 235 236"\n')
+    found = {
+        n for _, text in python_strings(module) for n in numbers_in(text, {"3018", "0800235236"})
+    }
+    assert found == {"3018", "0800235236"}
+    script = tmp_path / "w.js"
+    script.write_text("// the 3114 in a comment\nconst a = 'Appelle le 3114';\n")
+    assert [numbers_in(t, {"3114"}) for _, t in js_strings(script)] == [{"3114"}]

@@ -1,4 +1,4 @@
-"""Never silent: whatever fails, the person gets a reply with the 3018 and the 112.
+"""Never silent: whatever fails, the person gets a reply with the 3018, the 112 and the 3114.
 
 Runs the real trained model in-process, with a real action server process (or none at all).
 """
@@ -37,7 +37,7 @@ def joined(messages: list[dict[str, Any]]) -> str:
 
 def assert_failsafe(messages: list[dict[str, Any]]) -> None:
     text = joined(messages)
-    assert "3018" in text and "112" in text, text
+    assert "3018" in text and "112" in text and "3114" in text, text
 
 
 async def test_a_working_turn_names_the_3018_and_starts_the_kit(live_agent: Agent) -> None:

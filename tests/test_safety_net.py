@@ -265,6 +265,23 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("il est dans le hall de mon immeuble", "threat_now"),
     ("the man i met online is at my door right now", "threat_now"),
     ("someone is attacking me", "threat_now"),
+    # Attacks told in the present with no time word (2026-12-02): a group at a place, outnumbered,
+    # just hit and still there, stuck and being hit; at home: drunk and about to hit, a visit
+    # announced for when everyone sleeps.
+    ("des gars me tabassent à l'arrêt de bus", "threat_now"),
+    ("ya 2 keums qui m encerclent devant le tabac", "threat_now"),
+    ("3 mecs me frappent derriere le gymnase", "threat_now"),
+    ("ils sont cinq sur moi derrière le gymnase et ils me frappent", "threat_now"),
+    ("ils sont 3 sur moi aidez moi", "threat_now"),
+    ("des mecs viennent de frapper mon frère, ils sont encore là", "threat_now"),
+    ("ma soeur est coincée dans les toilettes, des filles la tapent", "threat_now"),
+    ("un gars m attend au portail avec ses potes", "threat_now"),
+    ("mon beau père a trop bu il va me frapper", "violence_home"),
+    ("il a dit qu il viendrait dans ma chambre quand maman dormira", "violence_home"),
+    ("laisse ta porte ouverte cette nuit m a dit mon cousin", "violence_home"),
+    ("he said he will come to my room tonight", "violence_home"),
+    ("ma soeur s'est évanouie, elle répond plus", "overdose"),
+    ("un type me suit dans la rue depuis le métro", "threat_now"),
     ("i'm being followed", "threat_now"),
     # --- violence or sexual abuse at home, now or ongoing (a family member)
     ("mon père est en train de me frapper", "violence_home"),
@@ -597,6 +614,20 @@ MUST_NOT_FIRE: list[str] = [
     "au secours j'ai un contrôle de maths demain",
     "mes parents m'ont mise à la porte de la cuisine pour que je révise",
     "ils se font tabasser à fortnite en ce moment",
+    # look-alikes of the patterns of 2026-12-02
+    "des mecs me tapent dans le bus tous les jours",
+    "des jeunes me tapent à la sortie du collège depuis la rentrée",
+    "des gars me tabassent à fortnite derrière la maison",
+    "ils sont cinq sur moi au classement",
+    "ils étaient trois sur moi l'an dernier",
+    "il vient de taper le ballon, il est encore là",
+    "le prof vient de frapper à la porte, il est encore là",
+    "je suis bloquée sur insta, ils me tapent des messages",
+    "mon père a bu hier et il m'a tapé",
+    "il vient dans ma chambre quand tout le monde dort",  # habitual: the 119, not the block
+    "pendant mes crises d'angoisse j'ai l'impression que je vais m'évanouir",
+    "un mec de ma classe me suit sur insta depuis hier",
+    "ils me suivent dans toutes les parties de fortnite",
 ]
 
 

@@ -1,6 +1,11 @@
-"""The trained model on the held-out evaluation set, through `python -m extensions.triage_cli`.
+"""The trained model on the role sets, through `python -m bot.triage` (one process for both).
 
-Targets: emergency recall 1.00, emergency precision >= 0.90, macro-F1 over the five roles >= 0.90.
+`triage_eval.tsv`, the development set: emergency recall 1.00, emergency precision >= 0.90,
+macro-F1 over the five roles >= 0.90.
+`blind_roles.tsv`, the blind set (issue 12; read only to report, never to choose a change): the
+issue's targets are printed (macro-F1 >= 0.92, no role below 0.88, emergency recall 1.00 and
+precision >= 0.95, asks <= 10 %); the floors kept from falling are the measured results, a
+little below them for training noise (tests/data/README.md).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import pytest
 
 from tests import evaluation
 from tests.conftest import ROOT, trained_model
-from tests.evaluation import read_tsv, role_table, run_triage, write_result
+from tests.evaluation import read_tsv, role_table, write_result
 
 EVAL_FILE = ROOT / "tests" / "data" / "triage_eval.tsv"
 LABELS = ("victim", "witness", "parent", "emergency", "other")
@@ -44,10 +49,23 @@ def test_eval_set_is_big_enough_and_well_formed() -> None:
     assert len({text for _, text in rows}) == len(rows)
 
 
+BLIND = "blind"
+BLIND_TARGETS = {"macro_f1": 0.92, "role_f1": 0.88, "recall": 1.0, "precision": 0.95, "asks": 0.10}
+# Measured on the served model of 2026-12-02: macro-F1 0.808, emergency recall 1.000, precision
+# 0.850, asks 6.1 %. The floors are a little below, for training noise.
+BLIND_FLOORS = {"macro_f1": 0.78, "recall": 0.95, "precision": 0.82, "asks": 0.10}
+
+
 @pytest.fixture(scope="module")
-def triage_output() -> list[dict[str, object]]:
+def both_sets() -> dict[str, list[dict[str, object]]]:
     trained_model()  # fails the test without one
-    return run_triage([text for _, text in read_eval()])
+    records = evaluation.triaged()
+    return {"dev": records[EVAL_FILE.name], BLIND: records[evaluation.ROLE_SETS[BLIND][0]]}
+
+
+@pytest.fixture(scope="module")
+def triage_output(both_sets: dict[str, list[dict[str, object]]]) -> list[dict[str, object]]:
+    return both_sets["dev"]
 
 
 def test_triage_cli_writes_one_json_object_per_message(
@@ -81,3 +99,14 @@ def test_eval_metrics_meet_the_targets(triage_output: list[dict[str, object]]) -
     assert table["emergency"]["recall"] == 1.0
     assert table["emergency"]["precision"] >= 0.90
     assert macro_f1 >= 0.90
+
+
+def test_blind_set_keeps_its_floors(both_sets: dict[str, list[dict[str, object]]]) -> None:
+    report, scores = evaluation.role_report(BLIND, both_sets[BLIND])
+    targets = ", ".join(f"{name} {value:g}" for name, value in BLIND_TARGETS.items())
+    print(f"\n{report}issue 12's targets: {targets}")
+    write_result("blind_roles.txt", report)
+    assert scores["macro_f1"] >= BLIND_FLOORS["macro_f1"], scores
+    assert scores["recall"] >= BLIND_FLOORS["recall"], scores
+    assert scores["precision"] >= BLIND_FLOORS["precision"], scores
+    assert scores["asks"] <= BLIND_FLOORS["asks"], scores
