@@ -44,6 +44,7 @@ def run_triage(texts: Sequence[str]) -> list[dict[str, Any]]:
 # model loads once): the role sets and issue 10's files of first messages.
 EVAL_FILES = (
     "triage_eval.tsv",
+    "dev_roles2.tsv",
     "blind_roles.tsv",
     "concerns_eval.tsv",
     "concerns_final.tsv",
@@ -96,6 +97,11 @@ def write_result(name: str, report: str) -> None:
 ROLE_SETS = {
     # name: (file, label column, labels, blind?)
     "dev": ("triage_eval.tsv", ("victim", "witness", "parent", "emergency", "other"), False),
+    "dev2": (
+        "dev_roles2.tsv",
+        ("victim", "witness", "parent", "author", "emergency", "other"),
+        False,
+    ),
     "blind": (
         "blind_roles.tsv",
         ("victim", "witness", "parent", "author", "emergency", "other"),

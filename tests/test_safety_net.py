@@ -281,6 +281,7 @@ MUST_FIRE: list[tuple[str, str]] = [
     ("laisse ta porte ouverte cette nuit m a dit mon cousin", "violence_home"),
     ("he said he will come to my room tonight", "violence_home"),
     ("ma soeur s'est évanouie, elle répond plus", "overdose"),
+    ("mon père rentre dans 20 minutes et il a dit qu'il allait me frapper", "violence_home"),
     ("un type me suit dans la rue depuis le métro", "threat_now"),
     ("i'm being followed", "threat_now"),
     # --- violence or sexual abuse at home, now or ongoing (a family member)
@@ -628,6 +629,7 @@ MUST_NOT_FIRE: list[str] = [
     "pendant mes crises d'angoisse j'ai l'impression que je vais m'évanouir",
     "un mec de ma classe me suit sur insta depuis hier",
     "ils me suivent dans toutes les parties de fortnite",
+    "mon frère rentre dans une heure, il a dit qu'il allait me défoncer à fifa",
 ]
 
 

@@ -51,8 +51,9 @@ def test_eval_set_is_big_enough_and_well_formed() -> None:
 
 BLIND = "blind"
 BLIND_TARGETS = {"macro_f1": 0.92, "role_f1": 0.88, "recall": 1.0, "precision": 0.95, "asks": 0.10}
-# Measured on the served model of 2026-12-02: macro-F1 0.808, emergency recall 1.000, precision
-# 0.850, asks 6.1 %. The floors are a little below, for training noise.
+# Measured on the served models of 2026-12-02: macro-F1 0.808 and 0.810 (30 epochs), emergency
+# recall 1.000, precision 0.850 and 0.895, asks 6.1 % and 9.0 %. The floors are a little below,
+# for training noise.
 BLIND_FLOORS = {"macro_f1": 0.78, "recall": 0.95, "precision": 0.82, "asks": 0.10}
 
 
@@ -101,12 +102,31 @@ def test_eval_metrics_meet_the_targets(triage_output: list[dict[str, object]]) -
     assert macro_f1 >= 0.90
 
 
+def assert_floors(scores: dict[str, float], floors: dict[str, float]) -> None:
+    """Each score at or above its floor; the share of messages the bot asks about at or below."""
+    below = {name: scores[name] for name in ("macro_f1", "recall", "precision")}
+    assert all(below[name] >= floors[name] for name in below), (scores, floors)
+    assert scores["asks"] <= floors["asks"], (scores, floors)
+
+
+# The second role development set (written blind on 2026-12-02, tests/data/README.md): floors
+# a little below what the served model measured (macro-F1 0.834, emergency recall 1.000,
+# precision 0.862, asks 8.0 %), every emergency kept.
+DEV2_FLOORS = {"macro_f1": 0.80, "recall": 1.0, "precision": 0.82, "asks": 0.10}
+
+
+def test_second_development_set_keeps_its_floors() -> None:
+    trained_model()  # fails the test without one
+    name = "dev2"
+    report, scores = evaluation.role_report(name, evaluation.triaged()["dev_roles2.tsv"])
+    print(f"\n{report}")
+    write_result("dev_roles2.txt", report)
+    assert_floors(scores, DEV2_FLOORS)
+
+
 def test_blind_set_keeps_its_floors(both_sets: dict[str, list[dict[str, object]]]) -> None:
     report, scores = evaluation.role_report(BLIND, both_sets[BLIND])
     targets = ", ".join(f"{name} {value:g}" for name, value in BLIND_TARGETS.items())
     print(f"\n{report}issue 12's targets: {targets}")
     write_result("blind_roles.txt", report)
-    assert scores["macro_f1"] >= BLIND_FLOORS["macro_f1"], scores
-    assert scores["recall"] >= BLIND_FLOORS["recall"], scores
-    assert scores["precision"] >= BLIND_FLOORS["precision"], scores
-    assert scores["asks"] <= BLIND_FLOORS["asks"], scores
+    assert_floors(scores, BLIND_FLOORS)
