@@ -141,7 +141,6 @@ def role_report(name: str, records: Sequence[dict[str, Any]]) -> tuple[str, dict
         "asks": asks,
         "recall": table["emergency"]["recall"],
         "precision": table["emergency"]["precision"],
-        "lowest_role_f1": min(table[label]["f1"] for label in labels),
     }
     return "\n".join(lines) + "\n", scores
 
